@@ -1,0 +1,27 @@
+"""Suite-wide fixtures: the notebook timing table printed at the end of the run."""
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+_NOTEBOOK_TIMES: list[tuple[str, float, float]] = []
+
+
+@pytest.fixture
+def notebook_times():
+    """Append ``(name, seconds, budget)`` rows; they are printed as a table after the run."""
+    return _NOTEBOOK_TIMES
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _NOTEBOOK_TIMES:
+        return
+    lines = [f"{'notebook':48s} {'seconds':>8s} {'budget':>7s}"]
+    for name, seconds, budget in _NOTEBOOK_TIMES:
+        flag = "" if seconds <= budget else "  OVER BUDGET"
+        lines.append(f"{name:48s} {seconds:8.1f} {budget:7.0f}{flag}")
+    terminalreporter.write_sep("=", "notebook execution times (fresh kernel, this machine)")
+    for line in lines:
+        terminalreporter.write_line(line)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "notebook-times.txt").write_text("\n".join(lines) + "\n")
