@@ -1,0 +1,10 @@
+"""Graphs of atoms: radius graphs, edge vectors, batching and scatter sums (pure torch).
+
+Conventions (PyG's "source_to_target"): ``edge_index[0]`` is the source j (the neighbour that sends a
+message), ``edge_index[1]`` the target i (the atom that receives it); a batch vector ``batch: [n_atoms]``
+says which molecule each atom belongs to, sorted, starting at 0.
+"""
+from ._batch import batch_molecules, check_batch, num_graphs, scatter_sum
+from ._radius import edge_vectors, radius_graph
+
+__all__ = ["radius_graph", "edge_vectors", "batch_molecules", "num_graphs", "scatter_sum", "check_batch"]

@@ -1,0 +1,34 @@
+"""The model zoo: one energy model per file, all called as ``model(z, pos, batch=None) -> energy [n_graphs]``.
+
+``SchNet`` (invariant), ``EGNN`` and ``PaiNN`` (scalar-vector), ``TFN`` (tensor features on e3nn) and
+``MLP`` (a plain, deliberately non-invariant baseline). Forces come from one wrapper,
+:func:`energy_and_forces`.
+"""
+from ._base import EnergyModel, EnergyReadout, check_inputs, dipole_moment, energy_and_forces, fit_atom_references
+from .egnn import EGNN, EGNNConfig
+from .mlp import MLP, MLPConfig
+from .painn import PaiNN, PaiNNConfig
+from .schnet import SchNet, SchNetConfig
+from .tfn import TFN, TFNConfig
+
+MODELS = {"schnet": SchNet, "egnn": EGNN, "painn": PaiNN, "tfn": TFN, "mlp": MLP}
+
+__all__ = [
+    "MODELS",
+    "SchNet",
+    "SchNetConfig",
+    "EGNN",
+    "EGNNConfig",
+    "PaiNN",
+    "PaiNNConfig",
+    "TFN",
+    "TFNConfig",
+    "MLP",
+    "MLPConfig",
+    "EnergyModel",
+    "EnergyReadout",
+    "energy_and_forces",
+    "fit_atom_references",
+    "dipole_moment",
+    "check_inputs",
+]

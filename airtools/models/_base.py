@@ -1,0 +1,205 @@
+"""What every energy model shares: input checks, the extensive energy readout, forces by autograd."""
+from dataclasses import fields, replace
+
+import torch
+from torch import Tensor, nn
+
+from airtools.graph import check_batch, num_graphs, scatter_sum
+
+
+def check_inputs(z: Tensor, pos: Tensor, batch: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    """Validate ``z: [n_atoms]`` (integer atomic numbers), ``pos: [n_atoms, 3]`` (finite floats) and ``batch``.
+
+    Returns:
+        ``(z, pos, batch)`` with ``batch: [n_atoms]`` (zeros when ``None``).
+
+    >>> check_inputs(torch.tensor([8, 1, 1]), torch.zeros(3, 3))[2]
+    tensor([0, 0, 0])
+    >>> check_inputs(torch.tensor([8, 1]), torch.full((2, 3), float("nan")))
+    Traceback (most recent call last):
+    ...
+    ValueError: pos: contains NaN or inf (atom 0); expected finite coordinates
+    """
+    if not isinstance(z, Tensor) or z.ndim != 1 or z.dtype.is_floating_point or z.dtype == torch.bool:
+        raise ValueError(f"z: expected an integer tensor of atomic numbers, shape [n_atoms], got {_describe(z)}")
+    if not isinstance(pos, Tensor) or not pos.is_floating_point() or pos.shape != (z.shape[0], 3):
+        raise ValueError(f"pos: expected a float tensor of shape [{z.shape[0]}, 3] (one row per atom of z), "
+                         f"got {_describe(pos)}")
+    bad = ~torch.isfinite(pos).all(dim=1)
+    if bool(bad.any()):
+        raise ValueError(f"pos: contains NaN or inf (atom {int(bad.nonzero()[0])}); expected finite coordinates")
+    return z.long(), pos, check_batch(batch, z.shape[0], device=pos.device)
+
+
+class EnergyReadout(nn.Module):
+    r"""Extensive energy from atomic contributions :math:`\varepsilon_i`:
+
+    .. math:: E_G = \sum_{i \in G} \left(\sigma\,\varepsilon_i + \mu + E^\text{ref}_{z_i}\right)
+
+    The scale :math:`\sigma`, shift :math:`\mu` and per-element reference energies :math:`E^\text{ref}` are
+    buffers (not trained); set them with :meth:`EnergyModel.set_energy_reference`, e.g. from
+    :func:`fit_atom_references`, so the network only learns a small, O(1) correction.
+
+    Shapes: ``e_atom: [n_atoms]``, ``z: [n_atoms]``, ``batch: [n_atoms]`` -> ``[n_graphs]``.
+
+    >>> readout = EnergyReadout(max_z=8)
+    >>> readout(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([8, 1, 1]), torch.tensor([0, 0, 1]))
+    tensor([3., 3.])
+    """
+
+    def __init__(self, max_z: int = 100):
+        super().__init__()
+        self.register_buffer("atom_ref", torch.zeros(max_z + 1))
+        self.register_buffer("scale", torch.tensor(1.0))
+        self.register_buffer("shift", torch.tensor(0.0))
+
+    def forward(self, e_atom: Tensor, z: Tensor, batch: Tensor) -> Tensor:
+        e_atom = self.scale * e_atom + self.shift + self.atom_ref[z]  # [n_atoms]
+        return scatter_sum(e_atom, batch, num_graphs(batch))  # [n_graphs]
+
+
+class EnergyModel(nn.Module):
+    """Base class of the zoo: builds ``self.config`` (a dataclass, keyword overrides) and ``self.readout``.
+
+    A subclass calls ``super().__init__(ItsConfig, config, **kwargs)`` and, in ``forward``, starts with
+    ``z, pos, batch = self.check_inputs(z, pos, batch)`` and ends with ``self.readout(e_atom, z, batch)``.
+    """
+
+    def __init__(self, config_cls, config=None, **kwargs):
+        super().__init__()
+        if config is not None and not isinstance(config, config_cls):
+            raise ValueError(f"config: expected a {config_cls.__name__}, got {type(config).__name__}")
+        known = {f.name for f in fields(config_cls)}
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: unknown setting(s) {unknown}; expected some of {sorted(known)}")
+        self.config = replace(config or config_cls(), **kwargs)
+        self.readout = EnergyReadout(self.config.max_z)
+
+    def check_inputs(self, z: Tensor, pos: Tensor, batch: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
+        """:func:`check_inputs`, plus ``pos`` must have the model's dtype and device."""
+        z, pos, batch = check_inputs(z, pos, batch)
+        ref = self.readout.atom_ref
+        if pos.dtype != ref.dtype or pos.device != ref.device:
+            raise ValueError(f"pos: {pos.dtype} on {pos.device}, but the model is {ref.dtype} on {ref.device}; "
+                             f"move one of them (model.to(pos) or pos.to(...))")
+        return z.to(pos.device), pos, batch
+
+    def set_energy_reference(self, atom_ref=None, *, scale: float | None = None, shift: float | None = None):
+        r"""Set :math:`E^\text{ref}` (a dict ``{z: energy}`` or a tensor ``[max_z + 1]``), :math:`\sigma`, :math:`\mu`.
+
+        Returns the model, so ``model = SchNet().set_energy_reference({1: -0.5, 8: -74.8})`` works.
+
+        >>> from airtools.models import SchNet
+        >>> model = SchNet().set_energy_reference({1: -0.5, 8: -74.8}, scale=0.01)
+        >>> model.readout.atom_ref[[1, 8]], model.readout.scale
+        (tensor([ -0.5000, -74.8000]), tensor(0.0100))
+        """
+        buffers = self.readout
+        if atom_ref is not None:
+            if isinstance(atom_ref, dict):
+                table = torch.zeros_like(buffers.atom_ref)
+                for z, e in atom_ref.items():
+                    if not 1 <= int(z) <= self.config.max_z:
+                        raise ValueError(f"atom_ref: unknown element {z} (expected 1..{self.config.max_z})")
+                    table[int(z)] = float(e)
+                atom_ref = table
+            atom_ref = torch.as_tensor(atom_ref)
+            if atom_ref.shape != buffers.atom_ref.shape:
+                raise ValueError(f"atom_ref: expected a dict or shape {list(buffers.atom_ref.shape)}, "
+                                 f"got {list(atom_ref.shape)}")
+            buffers.atom_ref.copy_(atom_ref)
+        if scale is not None:
+            buffers.scale.fill_(float(scale))
+        if shift is not None:
+            buffers.shift.fill_(float(shift))
+        return self
+
+
+def fit_atom_references(zs, energies: Tensor, *, max_z: int = 100) -> Tensor:
+    r"""Per-element energies by least squares: :math:`\min_{E^\text{ref}} \sum_G (E_G - \sum_{i\in G} E^\text{ref}_{z_i})^2`.
+
+    With only one composition (conformers of one molecule) the minimum-norm solution is returned; the
+    residuals are then the energies minus their mean.
+
+    Args:
+        zs: list of ``z: [n_atoms]`` tensors, one per molecule.
+        energies: ``[n_molecules]``.
+
+    Returns:
+        ``[max_z + 1]`` float64, zero for elements that never occur.
+
+    >>> zs = [torch.tensor([1, 1]), torch.tensor([1, 1, 8])]
+    >>> fit_atom_references(zs, torch.tensor([-1.0, -76.0]), max_z=8)[[1, 8]]
+    tensor([ -0.5000, -75.0000], dtype=torch.float64)
+    """
+    energies = torch.as_tensor(energies, dtype=torch.float64).cpu()
+    if energies.shape != (len(zs),):
+        raise ValueError(f"energies: expected shape [{len(zs)}] (one per molecule), got {list(energies.shape)}")
+    counts = torch.stack([torch.bincount(z.cpu().long(), minlength=max_z + 1)[: max_z + 1] for z in zs]).double()
+    present = counts.sum(0) > 0
+    solution = torch.linalg.lstsq(counts[:, present], energies[:, None], driver="gelsd").solution[:, 0]
+    table = torch.zeros(max_z + 1, dtype=torch.float64)
+    table[present] = solution
+    return table
+
+
+def dipole_moment(q: Tensor, pos: Tensor, batch: Tensor, atomic_dipoles: Tensor | None = None) -> Tensor:
+    r"""Dipole of each molecule from atomic charges made neutral, plus optional atomic dipoles:
+
+    .. math:: \vec\mu_G = \sum_{i\in G} \tilde q_i\, \vec r_i + \vec\mu_i, \qquad
+              \tilde q_i = q_i - \tfrac{1}{|G|}\sum_{k\in G} q_k
+
+    Neutral charges make it independent of the origin (translation invariant); it rotates with the molecule.
+
+    Args:
+        q: ``[n_atoms]`` invariant charges; pos: ``[n_atoms, 3]``; batch: ``[n_atoms]``;
+        atomic_dipoles: ``[n_atoms, 3]`` equivariant vectors or ``None``.
+
+    Returns:
+        ``[n_graphs, 3]`` (charge unit x length unit, e.g. e·Å).
+
+    >>> dipole_moment(torch.tensor([1.0, -1.0]), torch.tensor([[0.0, 0, 1], [0, 0, 0]]), torch.tensor([0, 0]))
+    tensor([[0., 0., 1.]])
+    """
+    n_graphs = num_graphs(batch)
+    n_atoms = scatter_sum(torch.ones_like(q), batch, n_graphs)  # [n_graphs]
+    q = q - (scatter_sum(q, batch, n_graphs) / n_atoms)[batch]  # [n_atoms], sums to 0 per molecule
+    mu = q[:, None] * pos  # [n_atoms, 3]
+    if atomic_dipoles is not None:
+        mu = mu + atomic_dipoles
+    return scatter_sum(mu, batch, n_graphs)  # [n_graphs, 3]
+
+
+def energy_and_forces(model: nn.Module, z: Tensor, pos: Tensor, batch: Tensor | None = None, *,
+                      create_graph: bool = False) -> tuple[Tensor, Tensor]:
+    r"""Energies and forces :math:`F_i = -\partial E / \partial r_i` by autograd (works under ``torch.no_grad``).
+
+    Args:
+        model: any model called as ``model(z, pos, batch) -> energy [n_graphs]``.
+        z, pos, batch: ``[n_atoms]``, ``[n_atoms, 3]``, ``[n_atoms]`` or ``None``.
+        create_graph: keep both outputs differentiable w.r.t. the parameters (to train on forces);
+            otherwise they are returned detached.
+
+    Returns:
+        ``energy: [n_graphs]``, ``forces: [n_atoms, 3]``.
+
+    >>> from airtools.models import SchNet
+    >>> energy, forces = energy_and_forces(SchNet(), torch.tensor([8, 1, 1]), torch.randn(3, 3))
+    >>> energy.shape, forces.shape
+    (torch.Size([1]), torch.Size([3, 3]))
+    """
+    with torch.enable_grad():
+        if not pos.requires_grad:
+            pos = pos.detach().requires_grad_(True)
+        energy = model(z, pos, batch)
+        (grad,) = torch.autograd.grad(energy.sum(), pos, create_graph=create_graph)
+    if create_graph:
+        return energy, -grad
+    return energy.detach(), -grad.detach()
+
+
+def _describe(x) -> str:
+    if isinstance(x, Tensor):
+        return f"{x.dtype} tensor of shape {list(x.shape)}"
+    return type(x).__name__

@@ -1,0 +1,9 @@
+from airtools.models import EGNN
+
+from ._mixin import ModelTests
+
+
+class TestEGNN(ModelTests):
+    model_cls = EGNN
+    config = {"hidden": 16, "n_layers": 3}
+    has_dipole = True

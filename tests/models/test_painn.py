@@ -1,0 +1,9 @@
+from airtools.models import PaiNN
+
+from ._mixin import ModelTests
+
+
+class TestPaiNN(ModelTests):
+    model_cls = PaiNN
+    config = {"hidden": 16, "n_layers": 2}
+    has_dipole = True

@@ -1,0 +1,8 @@
+from airtools.models import SchNet
+
+from ._mixin import ModelTests
+
+
+class TestSchNet(ModelTests):
+    model_cls = SchNet
+    config = {"hidden": 16, "n_filters": 16, "n_interactions": 2}
