@@ -1,0 +1,19 @@
+"""Offline datasets: everything is generated or computed locally and cached on disk, nothing is downloaded.
+
+``molecules``: ASE g2 geometries, normal-mode conformers, PySCF labels (``METHOD = "rhf/sto-3g"``) in eV
+and Å, cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a SHA-256 checksum.
+
+>>> from airtools.data import build_dataset, collate_molecules
+>>> batch = collate_molecules([build_dataset("water", 2, progress=False)[i] for i in range(2)])
+>>> batch["pos"].shape, batch["energy"].shape
+(torch.Size([6, 3]), torch.Size([2]))
+"""
+from ._cache import atomic_write, cache_dir, cache_key, cached, load_arrays, save_arrays
+from ._dataset import MoleculeDataset, collate_molecules
+from .molecules import (ALIASES, LESSON_MOLECULES, METHOD, build_all, build_dataset, compute_labels,
+                        equilibrium, get_molecule, main_build, molecule_names, sample_conformers, PySCFCalculator)
+
+__all__ = ["METHOD", "ALIASES", "LESSON_MOLECULES", "MoleculeDataset", "collate_molecules",
+           "molecule_names", "get_molecule", "compute_labels", "equilibrium", "PySCFCalculator",
+           "sample_conformers", "build_dataset", "build_all", "main_build", "cache_dir", "cache_key",
+           "cached", "load_arrays", "save_arrays", "atomic_write"]
