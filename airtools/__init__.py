@@ -12,7 +12,7 @@ from importlib import import_module
 __version__ = "0.1.0"
 __all__ = ["default_device", "so3", "testing", "viz"]
 
-_SUBPACKAGES = {"so3", "testing", "viz", "graph", "nn", "models", "data", "train", "portal", "notebooks"}
+_SUBPACKAGES = {"so3", "testing", "viz", "graph", "nn", "models", "data", "train", "quantum", "pde", "portal", "notebooks"}
 
 
 def default_device() -> str:

@@ -1,0 +1,46 @@
+"""Neural wavefunctions and variational Monte Carlo (lesson 05); DFT helpers join here later.
+
+>>> from airtools.quantum import run_vmc, E_HYDROGEN
+>>> result = run_vmc("hydrogen", n_iterations=60, n_walkers=256, lr=0.05, n_eval_steps=10, progress=False)
+>>> abs(result.energy - E_HYDROGEN) < 0.01
+True
+"""
+from ._references import (
+    E_HARMONIC_OSCILLATOR,
+    E_HELIUM,
+    E_HELIUM_HARTREE_FOCK,
+    E_HELIUM_HYDROGENIC,
+    E_HYDROGEN,
+    E_TRAP_BOSONS,
+    E_TRAP_FERMIONS,
+    R_MEAN_HYDROGEN,
+)
+from ._systems import SYSTEMS, System, get_system
+from ._ansatz import (
+    ANSATZ_KINDS,
+    Ansatz,
+    DeterminantAnsatz,
+    GaussianAnsatz,
+    HeliumAnsatz,
+    HydrogenAnsatz,
+    make_ansatz,
+)
+from ._sampler import MetropolisSampler
+from ._vmc import VMC, EnergyEstimate, VMCResult, blocking_error, local_energy, run_vmc, walker_error
+from ._exercises import check_hydrogen_local_energy
+
+__all__ = [
+    # systems and exact references (_systems, _references)
+    "System", "get_system", "SYSTEMS",
+    "E_HARMONIC_OSCILLATOR", "E_HYDROGEN", "R_MEAN_HYDROGEN", "E_HELIUM", "E_HELIUM_HARTREE_FOCK",
+    "E_HELIUM_HYDROGENIC", "E_TRAP_FERMIONS", "E_TRAP_BOSONS",
+    # trial wavefunctions (_ansatz)
+    "Ansatz", "GaussianAnsatz", "HydrogenAnsatz", "HeliumAnsatz", "DeterminantAnsatz", "make_ansatz",
+    "ANSATZ_KINDS",
+    # sampling and variational Monte Carlo (_sampler, _vmc)
+    "MetropolisSampler", "local_energy", "blocking_error", "walker_error", "EnergyEstimate", "VMC", "VMCResult",
+    "run_vmc",
+    # exercise checkers of lesson 05 (_exercises)
+    "check_hydrogen_local_energy",
+    # DFT helpers (dft*.py) go below
+]
