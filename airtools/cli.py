@@ -1,0 +1,173 @@
+"""The ``airtools`` command: run the portal, fetch browser assets, run and check the lessons.
+
+    airtools portal [--port 8888] [--voila-port 8866] [--token T] [--no-browser] [--dashboards DIR]
+    airtools lab [--port 8888] ...            JupyterLab alone (lessons)
+    airtools dashboards [--port 8866]         preheated Voila alone (dashboards)
+    airtools assets                           fetch 3Dmol.js (npm, once) into airtools/viz/static
+    airtools lessons run [NAMES ...]          execute lessons, print seconds against each budget
+    airtools lessons check [--fix]            fail if a committed notebook stores outputs
+    airtools data build [...]                 compute the lessons' datasets into the on-disk cache
+
+Ports: 0 picks a free one. Everything listens on 127.0.0.1 behind a Jupyter token.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+import webbrowser
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``airtools`` (sub-commands portal, lab, dashboards, assets, lessons)."""
+    parser = argparse.ArgumentParser(prog="airtools", description="airtools: run the teaching portal, fetch browser assets, run and check the lessons.",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def server(name, help, lab, voila):
+        p = sub.add_parser(name, help=help, description=help)
+        if lab:
+            p.add_argument("--port", type=int, default=8888, help="JupyterLab port (0: a free one; default 8888)")
+        if voila:
+            flag = "--voila-port" if lab else "--port"
+            p.add_argument(flag, dest="voila_port", type=int, default=8866, help="Voila port (0: a free one; default 8866)")
+            p.add_argument("--dashboards", dest="dashboards_dir", type=Path, help="folder of dashboards (default ROOT/dashboards)")
+        p.add_argument("--token", help="Jupyter token (default: a random one)")
+        p.add_argument("--no-browser", action="store_true", help="print the URLs, do not open a browser")
+        p.add_argument("--root", type=Path, help="the repository checkout JupyterLab serves (default: the one airtools runs from)")
+        p.set_defaults(handler=_serve, lab=lab, voila=voila)
+
+    server("portal", "JupyterLab (lessons/) and preheated Voila (dashboards/) on 127.0.0.1, one token", True, True)
+    server("lab", "JupyterLab alone, opened on lessons/", True, False)
+    server("dashboards", "Voila alone on the dashboards, with preheated kernels", False, True)
+
+    p = sub.add_parser("assets", help="fetch 3Dmol.js from npm into airtools/viz/static (once)")
+    p.set_defaults(handler=_assets)
+
+    lessons = sub.add_parser("lessons", help="run or check the lesson notebooks")
+    lsub = lessons.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = lsub.add_parser("run", help="execute lessons in fresh kernels; fail when one errors or exceeds its budget")
+    p.add_argument("names", nargs="*", help="lesson names or number prefixes, e.g. 00 02_irreps (default: all)")
+    p.set_defaults(handler=_lessons_run)
+    p = lsub.add_parser("check", help="fail when a lesson or dashboard notebook has stored outputs")
+    p.add_argument("--fix", action="store_true", help="strip the outputs instead of failing")
+    p.set_defaults(handler=_lessons_check)
+
+    data = sub.add_parser("data", help="build the offline datasets (PySCF labels, PDE solutions) into the cache")
+    dsub = data.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = dsub.add_parser("build", help="compute and cache the lessons' datasets (options: `airtools data build -h`)",
+                        add_help=False)
+    p.set_defaults(handler=_data_build, passes_extra_args=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``airtools`` console script; returns the exit status."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "passes_extra_args", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
+    return args.handler(args) or 0
+
+
+def _assets(args) -> int:
+    from airtools.viz._assets import ensure_3dmol
+
+    try:
+        print(ensure_3dmol())
+    except RuntimeError as err:
+        print(f"airtools assets: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _serve(args) -> int:
+    from airtools.portal import Portal
+    from airtools.viz._assets import ensure_3dmol
+
+    try:
+        ensure_3dmol()
+    except RuntimeError as err:
+        print(f"airtools: {err}; continuing without it (molecule views stay empty)", file=sys.stderr)
+    portal = Portal(args.root, getattr(args, "dashboards_dir", None), lab=args.lab, dashboards=args.voila,
+                    port=getattr(args, "port", 0), voila_port=getattr(args, "voila_port", 0), token=args.token)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        portal.start()
+        print("\nairtools portal is running (Ctrl-C stops the servers and their kernels):")
+        for name, url in portal.urls().items():
+            print(f"  {name:<11} {url}")
+            if not args.no_browser:
+                webbrowser.open(url)
+        if args.voila:
+            print(f"  dashboards preheated in {portal.wait_warm():.1f} s", flush=True)
+        while True:
+            portal.check_alive()
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nairtools: stopping ...", file=sys.stderr)
+        return 0
+    except (RuntimeError, TimeoutError, ValueError) as err:
+        print(f"airtools: {err}", file=sys.stderr)
+        return 1
+    finally:
+        portal.stop()
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _lessons_run(args) -> int:
+    from airtools import notebooks
+
+    paths = notebooks.find_notebooks("lessons")
+    if args.names:
+        paths = [p for p in paths if any(p.stem == n or p.stem.startswith(n) or p.name == n for n in args.names)]
+    if not paths:
+        print(f"airtools lessons run: no lesson matches {args.names}", file=sys.stderr)
+        return 1
+    failed = 0
+    print(f"{'lesson':<44} {'seconds':>8} {'budget':>7}  status")
+    for path in paths:
+        budget = notebooks.notebook_budget(path)
+        try:
+            seconds, _ = notebooks.execute_notebook(path)
+            status = "ok" if seconds <= budget else "OVER BUDGET"
+        except Exception as err:  # a failing cell: report it and carry on with the next lesson
+            seconds, status = float("nan"), f"FAILED: {type(err).__name__}: {str(err).strip().splitlines()[-1:]}"
+        failed += status != "ok"
+        print(f"{path.stem:<44} {seconds:>8.1f} {budget:>7.0f}  {status}", flush=True)
+    return 1 if failed else 0
+
+
+def _data_build(args) -> int:
+    from airtools.data.molecules import main_build
+
+    return main_build(args.extra)
+
+
+def _lessons_check(args) -> int:
+    from airtools import notebooks
+
+    dirty = []
+    for path in notebooks.find_notebooks("lessons") + notebooks.find_notebooks("dashboards"):
+        if notebooks.stored_outputs(path):
+            if args.fix:
+                notebooks.strip_outputs(path)
+                print(f"stripped {path.relative_to(notebooks.REPO_ROOT)}")
+            else:
+                dirty.append(path)
+    for path in dirty:
+        print(f"{path.relative_to(notebooks.REPO_ROOT)}: {notebooks.stored_outputs(path)} cell(s) with stored "
+              "outputs (run `airtools lessons check --fix`)", file=sys.stderr)
+    return 1 if dirty else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
