@@ -97,7 +97,8 @@ class Portal:
                 raise ValueError(f"dashboards_dir: expected a folder of notebooks, got {self.dashboards_dir}")
             env = {"AIRTOOLS_VOILA_URL": self.voila_url}  # kernels: see airtools.viz._assets.plotly_widget_esm
             if self.port:
-                env["AIRTOOLS_LAB_URL"] = self.lab_url  # the index dashboard links lessons into JupyterLab
+                env["AIRTOOLS_LAB_URL"] = self.lab_url  # the index dashboard links lessons into JupyterLab,
+                env["AIRTOOLS_LAB_TOKEN"] = self.token  # logged in (the same token the visitor already used)
             self._spawn("voila", self._voila_command(), env)
         try:
             if self.port:

@@ -1,0 +1,49 @@
+"""Plotting helpers shared by lessons and dashboards: plotly figures and py3Dmol views.
+
+Functions on the sphere (spherical harmonics), matrices (Wigner-D, Clebsch-Gordan blocks) as diverging
+heatmaps with zero at white, molecules in 3-D, and the portal's catalog of lessons and dashboards.
+3Dmol.js is served locally at ``THREEDMOL_URL`` (never a CDN).
+
+Names are loaded lazily: ``from airtools.viz import lesson_catalog`` (the portal's landing page) reads
+notebooks without importing torch or plotly.
+
+>>> import airtools.viz as viz
+>>> viz.THREEDMOL_URL
+'/airtools/static/3Dmol-min.js'
+"""
+from importlib import import_module
+
+__all__ = [
+    "sphere_figure", "update_sphere", "harmonic_figure", "harmonic_on_grid", "rotated_harmonic",
+    "harmonic_identity_error", "precompute_harmonics",
+    "matrix_heatmap", "update_heatmap", "m_labels", "wigner_D_figure", "clebsch_gordan_figure",
+    "clebsch_gordan_matrix", "decomposition_text",
+    "molecule_figure", "bonds",
+    "molecule_view",
+    "lesson_catalog", "dashboard_catalog", "catalog_html",
+    "guard", "set_bounds", "parse_angles", "figure_widget",
+    "THREEDMOL_URL", "THREEDMOL_VERSION",
+]
+
+_WHERE = {
+    "_sphere": ["sphere_figure", "update_sphere", "harmonic_figure", "harmonic_on_grid", "rotated_harmonic",
+                "harmonic_identity_error", "precompute_harmonics"],
+    "_matrices": ["matrix_heatmap", "update_heatmap", "m_labels", "wigner_D_figure", "clebsch_gordan_figure",
+                  "clebsch_gordan_matrix", "decomposition_text"],
+    "_molecules": ["molecule_figure", "bonds"],
+    "_py3dmol": ["molecule_view"],
+    "_catalog": ["lesson_catalog", "dashboard_catalog", "catalog_html"],
+    "_widgets": ["guard", "set_bounds", "parse_angles", "figure_widget"],
+    "_assets": ["THREEDMOL_URL", "THREEDMOL_VERSION"],
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+
+
+def __getattr__(name):
+    if name in _MODULE_OF:
+        return getattr(import_module(f"airtools.viz.{_MODULE_OF[name]}"), name)
+    raise AttributeError(f"module 'airtools.viz' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,128 @@
+"""Molecules in 3-D with plotly: atoms coloured by element, bonds from covalent radii, optional arrows.
+
+Atoms i, j are bonded when |pos_i - pos_j| < factor * (r_i + r_j), r = covalent radius (ase.data), the
+rule molecular viewers use (factor 1.2 tolerates stretched bonds, e.g. in a perturbed geometry).
+Colours are Jmol's element colours (ase.data.colors.jmol_colors).
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from ase.data import atomic_numbers, chemical_symbols, covalent_radii
+from ase.data.colors import jmol_colors
+
+from airtools.viz._matrices import _as_numpy
+
+__all__ = ["molecule_figure", "bonds"]
+
+
+def bonds(symbols, pos, *, factor: float = 1.2) -> np.ndarray:
+    """Bonded pairs (i < j) with |pos_i - pos_j| < factor (r_i + r_j), r = covalent radius.
+
+    Args:
+        symbols: ``[n_atoms]`` element symbols ("O") or atomic numbers (8).
+        pos: ``[n_atoms, 3]`` positions in Angstrom.
+        factor: tolerance on the sum of covalent radii.
+
+    Returns:
+        ``[n_bonds, 2]`` integer array of atom indices.
+
+    >>> bonds(["O", "H", "H"], [[0, 0, 0], [0.96, 0, 0], [-0.24, 0.93, 0]]).tolist()
+    [[0, 1], [0, 2]]
+    """
+    Z, pos = _check(symbols, pos)
+    r = covalent_radii[Z]
+    d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)  # [n_atoms, n_atoms]
+    i, j = np.nonzero(np.triu(d < factor * (r[:, None] + r[None]), k=1))
+    return np.stack([i, j], axis=1)
+
+
+def molecule_figure(symbols, pos, *, vectors=None, title=None, vector_scale: float = 1.0,
+                    vector_name: str = "vectors") -> go.Figure:
+    """A molecule as a plotly 3-D figure: one marker trace per element, bonds as lines, optional arrows.
+
+    Args:
+        symbols: ``[n_atoms]`` element symbols or atomic numbers.
+        pos: ``[n_atoms, 3]`` positions (Angstrom), numpy or torch.
+        vectors: ``[n_atoms, 3]`` one arrow per atom (forces, velocities, ...), drawn from the atom to
+            ``pos + vector_scale * vectors``; None for no arrows.
+        title: figure title; vector_scale: length scale of the arrows; vector_name: legend name of the arrows.
+
+    Returns:
+        a ``go.Figure`` with traces: "bonds" (lines), one per element (markers, in order of first
+        appearance), and with ``vectors`` a line trace and a cone trace (arrow heads) named ``vector_name``.
+
+    >>> fig = molecule_figure(["O", "H", "H"], [[0, 0, 0], [0.96, 0, 0], [-0.24, 0.93, 0]])
+    >>> [t.name for t in fig.data]
+    ['bonds', 'O', 'H']
+    """
+    Z, pos = _check(symbols, pos)
+    traces = [_bond_trace(pos, bonds(Z, pos))]
+    for z in dict.fromkeys(Z.tolist()):  # elements in order of first appearance
+        idx = np.flatnonzero(Z == z)
+        traces.append(go.Scatter3d(
+            x=pos[idx, 0], y=pos[idx, 1], z=pos[idx, 2], mode="markers", name=chemical_symbols[z],
+            marker=dict(size=10 + 14 * covalent_radii[z], color=_colour(z), line=dict(color="#333", width=1)),
+            text=[f"{chemical_symbols[z]}{i}" for i in idx], hovertemplate="%{text}<extra></extra>"))
+    if vectors is not None:
+        traces += _arrow_traces(pos, _as_numpy(vectors, "vectors"), vector_scale, vector_name)
+    fig = go.Figure(traces)
+    hidden = dict(showbackground=False, showticklabels=False, title="", showgrid=False, zeroline=False)
+    fig.update_layout(title=dict(text=title, x=0.5), height=420, margin=dict(l=0, r=0, t=40, b=0),
+                      scene=dict(xaxis=hidden, yaxis=hidden, zaxis=hidden, aspectmode="data"),
+                      legend=dict(itemsizing="constant"), uirevision="molecule")
+    return fig
+
+
+def _bond_trace(pos, pairs):
+    seg = np.full((3 * len(pairs), 3), np.nan)  # start, end, gap (NaN breaks the line)
+    seg[0::3], seg[1::3] = pos[pairs[:, 0]], pos[pairs[:, 1]]
+    return go.Scatter3d(x=seg[:, 0], y=seg[:, 1], z=seg[:, 2], mode="lines", name="bonds",
+                        line=dict(color="#888", width=6), hoverinfo="skip", connectgaps=False)
+
+
+def _arrow_traces(pos, vectors, scale, name):
+    if vectors.shape != pos.shape:
+        raise ValueError(f"vectors: expected shape {list(pos.shape)} (one 3-vector per atom), "
+                         f"got {list(vectors.shape)}")
+    if not np.all(np.isfinite(vectors)):
+        raise ValueError("vectors: expected finite numbers, got NaN or inf")
+    tip = pos + scale * vectors
+    seg = np.full((3 * len(pos), 3), np.nan)
+    seg[0::3], seg[1::3] = pos, tip
+    head = 0.25 * scale * vectors  # arrow head: a quarter of the arrow, drawn ending at the tip
+    colour = "#d62728"
+    return [
+        go.Scatter3d(x=seg[:, 0], y=seg[:, 1], z=seg[:, 2], mode="lines", name=name, legendgroup=name,
+                     line=dict(color=colour, width=5), hoverinfo="skip"),
+        go.Cone(x=tip[:, 0], y=tip[:, 1], z=tip[:, 2], u=head[:, 0], v=head[:, 1], w=head[:, 2],
+                anchor="tip", sizemode="raw", sizeref=1.0, showscale=False, name=name, legendgroup=name,
+                colorscale=[[0, colour], [1, colour]], hoverinfo="skip"),
+    ]
+
+
+def _colour(z: int) -> str:
+    rgb = jmol_colors[z] if z < len(jmol_colors) else (0.5, 0.5, 0.5)
+    return "rgb({},{},{})".format(*(int(round(255 * c)) for c in rgb))
+
+
+def _check(symbols, pos):
+    """(Z [n_atoms] int, pos [n_atoms, 3] float64) with clear errors."""
+    pos = _as_numpy(pos, "pos")
+    if pos.ndim != 2 or pos.shape[1] != 3:
+        raise ValueError(f"pos: expected shape [n_atoms, 3], got {list(pos.shape)}")
+    if not np.all(np.isfinite(pos)):
+        raise ValueError("pos: expected finite coordinates, got NaN or inf")
+    Z = []
+    for s in symbols:
+        if isinstance(s, str):
+            if s not in atomic_numbers:
+                raise ValueError(f"symbols: unknown element {s!r}")
+            Z.append(atomic_numbers[s])
+        else:
+            if not 0 < int(s) < len(covalent_radii):
+                raise ValueError(f"symbols: atomic number {s!r} out of range")
+            Z.append(int(s))
+    if len(Z) != len(pos):
+        raise ValueError(f"symbols, pos: expected one symbol per position, got {len(Z)} and {len(pos)}")
+    return np.array(Z, dtype=int), pos

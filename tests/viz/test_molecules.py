@@ -1,0 +1,50 @@
+"""Molecule figures: bonds from covalent radii, one trace per element with Jmol colours, arrows."""
+import numpy as np
+import pytest
+import torch
+from ase.build import molecule
+
+from airtools.viz import bonds, molecule_figure
+
+
+def test_bonds_of_benzene():
+    atoms = molecule("C6H6")
+    pairs = bonds(atoms.get_chemical_symbols(), atoms.positions)
+    assert len(pairs) == 12  # 6 C-C + 6 C-H
+    assert np.all(pairs[:, 0] < pairs[:, 1])
+
+
+def test_traces_per_element_and_bond_segments():
+    atoms = molecule("CH3CH2OH")
+    fig = molecule_figure(atoms.get_chemical_symbols(), torch.tensor(atoms.positions))
+    names = [t.name for t in fig.data]
+    assert names[0] == "bonds" and sorted(names[1:]) == ["C", "H", "O"]
+    n_bonds = len(bonds(atoms.get_chemical_symbols(), atoms.positions))
+    assert n_bonds == 8 and len(fig.data[0].x) == 3 * n_bonds  # start, end, gap per bond
+    oxygen = fig.data[names.index("O")]
+    assert oxygen.marker.color == "rgb(255,13,13)" and len(oxygen.x) == 1
+    assert sum(len(t.x) for t in fig.data[1:]) == len(atoms)
+
+
+def test_arrows_start_at_atoms_and_end_at_pos_plus_vector():
+    rng = np.random.default_rng(0)
+    pos, forces = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    fig = molecule_figure(["C", "H", "H", "N"], pos, vectors=forces, vector_scale=0.5, vector_name="forces")
+    shafts, heads = fig.data[-2], fig.data[-1]
+    assert (shafts.name, heads.name, heads.type) == ("forces", "forces", "cone")
+    seg = np.stack([shafts.x, shafts.y, shafts.z], -1)
+    np.testing.assert_allclose(seg[0::3], pos)
+    np.testing.assert_allclose(seg[1::3], pos + 0.5 * forces)
+    np.testing.assert_allclose(np.stack([heads.x, heads.y, heads.z], -1), pos + 0.5 * forces)
+
+
+@pytest.mark.parametrize("symbols, pos, vectors, message", [
+    (["C", "H"], np.zeros((3, 3)), None, "one symbol per position"),
+    (["C", "Xx"], np.zeros((2, 3)), None, "unknown element"),
+    (["C", "H"], np.zeros((2, 2)), None, r"pos: expected shape \[n_atoms, 3\]"),
+    (["C", "H"], np.zeros((2, 3)), np.zeros((3, 3)), "vectors"),
+    (["C", "H"], np.array([[0, 0, 0], [np.nan, 0, 0]]), None, "finite"),
+])
+def test_bad_input_is_a_value_error(symbols, pos, vectors, message):
+    with pytest.raises(ValueError, match=message):
+        molecule_figure(symbols, pos, vectors=vectors)
