@@ -1,4 +1,4 @@
-"""Neural wavefunctions and variational Monte Carlo (lesson 05); DFT helpers join here later.
+"""Neural wavefunctions and variational Monte Carlo (lesson 05); DFT over PySCF and learning it (06, 07).
 
 >>> from airtools.quantum import run_vmc, E_HYDROGEN
 >>> result = run_vmc("hydrogen", n_iterations=60, n_walkers=256, lr=0.05, n_eval_steps=10, progress=False)
@@ -28,6 +28,12 @@ from ._ansatz import (
 from ._sampler import MetropolisSampler
 from ._vmc import VMC, EnergyEstimate, VMCResult, blocking_error, local_energy, run_vmc, walker_error
 from ._exercises import check_hydrogen_local_energy
+from .dft import (KSResult, ao_matrices, density, density_slice, energies_by_functional, integrate_density,
+                  make_mol, run_kohn_sham)
+from .dft_learning import (FOCK_IRREPS, FockModel, MLPBaseline, distances, fit, fock_to_irreps, irreps_to_fock,
+                           water_dft_dataset)
+from .dft_exercises import check_density_from_dm
+from .dft_rotation import M_D, M_P, ao_wigner_D, pyscf_to_e3nn, rotate_mol
 
 __all__ = [
     # systems and exact references (_systems, _references)
@@ -43,4 +49,9 @@ __all__ = [
     # exercise checkers of lesson 05 (_exercises)
     "check_hydrogen_local_energy",
     # DFT helpers (dft*.py) go below
+    "KSResult", "make_mol", "run_kohn_sham", "density", "integrate_density", "density_slice",
+    "energies_by_functional", "ao_matrices",
+    "M_P", "M_D", "pyscf_to_e3nn", "ao_wigner_D", "rotate_mol", "check_density_from_dm",
+    "FOCK_IRREPS", "water_dft_dataset", "fock_to_irreps", "irreps_to_fock", "FockModel", "MLPBaseline",
+    "distances", "fit",
 ]
