@@ -147,9 +147,14 @@ def _lessons_run(args) -> int:
 
 
 def _data_build(args) -> int:
+    """Molecules (PySCF labels; options are passed on) then the PDE track (Burgers data, the dashboard's FNO)."""
     from airtools.data.molecules import main_build
+    from airtools.pde import build_all as build_pde
 
-    return main_build(args.extra)
+    status = main_build(args.extra)
+    for path in build_pde(progress=True):
+        print(f"pde: {path}")
+    return status
 
 
 def _lessons_check(args) -> int:

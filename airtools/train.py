@@ -10,6 +10,8 @@ and a dataset whose default collate fits (e.g. ``TensorDataset(x, y)`` for a neu
 """
 from __future__ import annotations
 
+import copy
+
 import importlib
 import math
 import random
@@ -190,7 +192,7 @@ def train(model: torch.nn.Module, dataset, config: TrainConfig | None = None, *,
             scheduler.step(current) if config.schedule == "plateau" else scheduler.step()
         if current < history.best_loss:
             history.best_epoch, history.best_loss = epoch, current
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_state = copy.deepcopy(model.state_dict())  # also copies non-tensor entries (e.g. _metadata)
         bar.set_postfix(train=f"{history.train_loss[-1]:.3g}", val=f"{current:.3g}", best=history.best_epoch)
         if config.patience is not None and epoch - history.best_epoch >= config.patience:
             history.stopped_early = True

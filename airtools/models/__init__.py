@@ -2,10 +2,13 @@
 
 ``SchNet`` (invariant), ``EGNN`` and ``PaiNN`` (scalar-vector), ``TFN`` (tensor features on e3nn) and
 ``MLP`` (a plain, deliberately non-invariant baseline). Forces come from one wrapper,
-:func:`energy_and_forces`.
+:func:`energy_and_forces`. Neural operators for PDEs: ``FNO`` and ``DeepONet``.
 """
+from ._ase import MLCalculator
 from ._base import EnergyModel, EnergyReadout, check_inputs, dipole_moment, energy_and_forces, fit_atom_references
+from .deeponet import DeepONet
 from .egnn import EGNN, EGNNConfig
+from .fno import FNO, FNOConfig, grid_features, relative_l2
 from .mlp import MLP, MLPConfig
 from .painn import PaiNN, PaiNNConfig
 from .schnet import SchNet, SchNetConfig
@@ -31,4 +34,10 @@ __all__ = [
     "fit_atom_references",
     "dipole_moment",
     "check_inputs",
+    "MLCalculator",
+    "FNO",
+    "FNOConfig",
+    "DeepONet",
+    "relative_l2",
+    "grid_features",
 ]

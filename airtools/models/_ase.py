@@ -1,0 +1,49 @@
+"""An ASE calculator around any energy model of the zoo, so ASE's dynamics and optimisers can drive it."""
+import numpy as np
+import torch
+from ase.calculators.calculator import Calculator, all_changes
+
+from ._base import energy_and_forces
+
+__all__ = ["MLCalculator"]
+
+
+class MLCalculator(Calculator):
+    r"""ASE calculator for ``model(z, pos, batch=None) -> energy [1]``: energy (eV) and forces (eV/Å).
+
+    .. math:: E = \mathrm{model}(z, x), \qquad F_i = -\partial E / \partial x_i \quad \text{(autograd)}
+
+    Positions are read from the ``Atoms`` in Å and converted to the model's dtype and device (those of
+    its first parameter or buffer), so ``model.double()`` gives float64 dynamics. Energies are whatever the
+    model predicts: call ``model.set_energy_reference(dataset.atom_energies)`` first for total energies.
+    Periodic cells are not supported (the zoo's radius graphs are not periodic).
+
+    Args:
+        model: an energy model (``torch.nn.Module``), put in eval mode.
+
+    >>> from ase.build import molecule
+    >>> from airtools.models import SchNet
+    >>> atoms = molecule("H2O")
+    >>> atoms.calc = MLCalculator(SchNet())
+    >>> atoms.get_forces().shape, type(atoms.get_potential_energy())
+    ((3, 3), <class 'float'>)
+    """
+
+    implemented_properties = ["energy", "forces"]
+
+    def __init__(self, model: torch.nn.Module, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(model, torch.nn.Module):
+            raise ValueError(f"model: expected a torch.nn.Module energy model, got {type(model).__name__}")
+        self.model = model.eval()
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        if self.atoms.pbc.any():
+            raise ValueError("atoms: periodic boundary conditions are not supported by MLCalculator")
+        ref = next(iter(self.model.buffers()), None)
+        ref = ref if ref is not None else next(self.model.parameters())
+        z = torch.as_tensor(self.atoms.numbers, dtype=torch.long, device=ref.device)  # [n_atoms]
+        pos = torch.as_tensor(self.atoms.positions, dtype=ref.dtype, device=ref.device)  # [n_atoms, 3]
+        energy, forces = energy_and_forces(self.model, z, pos)
+        self.results = {"energy": float(energy.sum()), "forces": forces.cpu().numpy().astype(np.float64)}

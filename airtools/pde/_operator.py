@@ -1,0 +1,259 @@
+"""A small pretrained FNO for the pde dashboard: u0 -> u(t) on t = 0.1, ..., 1 for heat and Burgers.
+
+One model serves both equations: its input channels are u0(x), the viscosity (log-scaled to [0, 1]
+inside the equation's range) and a flag (0 heat, 1 Burgers); its 10 output channels are u at
+``OPERATOR_TIMES``. Trained once on the two-mode initial conditions of ``initial_condition`` plus
+Gaussian random fields, at n = 64, and cached under ``cache_dir()/pde/`` (atomic write; an unreadable
+file is retrained). Evaluate at any n: the FNO is resolution independent.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import torch
+
+from airtools.data._cache import cache_dir
+
+from ._common import check_positive
+from ._grf import gaussian_random_field
+from ._spectral import solve_burgers, solve_heat
+
+__all__ = ["OPERATOR_TIMES", "NU_RANGE", "AMPLITUDE_RANGE", "K_MAX", "initial_condition", "check_dashboard_inputs", "solve_pde",
+           "pretrained_fno", "pretrained_fno_path", "operator_predict", "resample", "compare_with_operator",
+           "build_all"]
+
+OPERATOR_TIMES = np.round(np.linspace(0.1, 1.0, 10), 10)  # output channels of the operator
+NU_RANGE = {"heat": (1e-3, 2e-2), "burgers": (2e-2, 2e-1)}  # viscosities the operator was trained on
+AMPLITUDE_RANGE, K_MAX, N_TRAIN, N_SOLVE = (0.1, 1.5), 4, 64, 128
+_VERSION = 1
+
+
+def initial_condition(x, amplitude=1.0, k1=1, k2=2, mix=0.5):
+    """The dashboard's initial condition u0(x) = A (sin 2πk1x + m cos 2πk2x).
+
+    Args:
+        x: ``[n]`` positions (numpy or torch). amplitude: A. k1, k2: integer wavenumbers. mix: m.
+
+    Returns:
+        u0: like ``x``.
+
+    >>> round(float(initial_condition(np.array(0.25), 2.0, 1, 2, 0.5)), 6)   # 2 (1 + 0.5 cos π)
+    1.0
+    """
+    lib = torch if isinstance(x, torch.Tensor) else np
+    return amplitude * (lib.sin(2 * math.pi * k1 * x) + mix * lib.cos(2 * math.pi * k2 * x))
+
+
+def check_dashboard_inputs(pde: str, nu, amplitude, k1, k2, n) -> float:
+    """Validate the dashboard's settings against what the solver resolves and the operator was trained on.
+
+    Returns:
+        ``nu`` as float. Raises ValueError with a plain message otherwise.
+
+    >>> check_dashboard_inputs("burgers", 0.05, 1.0, 1, 2, 64)
+    0.05
+    """
+    if pde not in NU_RANGE:
+        raise ValueError(f"pde: expected one of {sorted(NU_RANGE)}, got {pde!r}")
+    lo, hi = NU_RANGE[pde]
+    try:
+        nu = float(nu)
+    except (TypeError, ValueError):
+        raise ValueError(f"viscosity ν: expected a number in [{lo:g}, {hi:g}] for {pde}, got {nu!r}") from None
+    if not (math.isfinite(nu) and lo <= nu <= hi):
+        raise ValueError(f"viscosity ν: expected {lo:g} ≤ ν ≤ {hi:g} for {pde} (the range the operator "
+                         f"was trained on and the solver resolves), got {nu:g}")
+    if not AMPLITUDE_RANGE[0] <= amplitude <= AMPLITUDE_RANGE[1]:
+        raise ValueError(f"amplitude: expected {AMPLITUDE_RANGE[0]} ≤ A ≤ {AMPLITUDE_RANGE[1]}, got {amplitude}")
+    for name, k in (("k1", k1), ("k2", k2)):
+        if int(k) != k or not 1 <= k <= K_MAX:
+            raise ValueError(f"{name}: expected an integer wavenumber 1 ≤ k ≤ {K_MAX}, got {k}")
+    if int(n) != n or n < 16 or n > 1024:
+        raise ValueError(f"resolution: expected 16 ≤ n ≤ 1024 grid points, got {n}")
+    return nu
+
+
+def solve_pde(pde: str, u0, nu, times=OPERATOR_TIMES):
+    """``solve_heat`` or ``solve_burgers`` at ``times``: ``u0 [..., n] -> [..., n_times, n]``.
+
+    >>> solve_pde("heat", np.zeros(8), 0.01).shape
+    (10, 8)
+    """
+    solver = {"heat": solve_heat, "burgers": solve_burgers}.get(pde)
+    if solver is None:
+        raise ValueError(f"pde: expected 'heat' or 'burgers', got {pde!r}")
+    return solver(u0, nu, float(times[-1]), return_times=times)
+
+
+def _features(pde, u0, nu):
+    """FNO input ``[batch, n, 3]``: u0, log-scaled ν in [0, 1], equation flag."""
+    lo, hi = NU_RANGE[pde]
+    z = (torch.log(torch.as_tensor(nu, dtype=u0.dtype)) - math.log(lo)) / (math.log(hi) - math.log(lo))
+    z = z.reshape(-1, 1).expand(u0.shape[0], u0.shape[1])
+    flag = torch.full_like(u0, float(pde == "burgers"))
+    return torch.stack([u0, z.to(u0), flag], dim=-1)
+
+
+def operator_predict(model, pde: str, u0, nu):
+    """The operator's u at ``OPERATOR_TIMES``: ``u0 [n]`` or ``[batch, n]`` -> ``[(batch,) 10, n]``.
+
+    ``nu``: a number or ``[batch]``. numpy in -> numpy out; torch follows the model's device.
+    """
+    was_numpy = not isinstance(u0, torch.Tensor)
+    param = next(model.parameters())
+    u = torch.as_tensor(np.asarray(u0) if was_numpy else u0).to(param)
+    single = u.ndim == 1
+    u = u.reshape(-1, u.shape[-1])
+    with torch.no_grad():
+        out = model(_features(pde, u, torch.as_tensor(nu, dtype=torch.float64))).movedim(-1, -2)  # [b, T, n]
+    out = out[0] if single else out
+    return out.double().cpu().numpy() if was_numpy else out
+
+
+def pretrained_fno_path():
+    """Where the dashboard operator's weights are cached."""
+    return cache_dir() / "pde" / f"fno-heat-burgers-v{_VERSION}.pt"
+
+
+def pretrained_fno(*, train=True, n_samples=800, n_epochs=30, progress=True, seed=0):
+    """The dashboard's FNO (heat and Burgers), loaded from the cache or trained once (< 60 s on 2 cores).
+
+    Args:
+        train: when nothing valid is cached: train (True) or return None (False, e.g. for a fast page).
+        n_samples, n_epochs, seed: training settings (per equation: n_samples / 2 trajectories).
+        progress: tqdm bars for data generation and training.
+
+    Returns:
+        an ``airtools.models.fno.FNO`` in eval mode on the CPU (``.to(device)`` it), or None.
+    """
+    from airtools.train import load_checkpoint
+
+    path = pretrained_fno_path()
+    if path.exists():
+        try:
+            return load_checkpoint(path)
+        except Exception as err:  # truncated or foreign file: retrain
+            warnings.warn(f"cached operator {path} is unreadable ({type(err).__name__}); retraining", stacklevel=2)
+            path.unlink(missing_ok=True)
+    if not train:
+        return None
+    return _train(path, n_samples, n_epochs, progress, seed)
+
+
+def _training_data(n_samples, seed, progress):
+    """Inputs ``[N, N_TRAIN, 3]`` and targets ``[N, N_TRAIN, 10]``: half heat, half Burgers; initial
+    conditions half two-mode (random A, k1, k2, m, shift), half GRF scaled to max |u0| = A; ν from 16
+    log-spaced values per equation (so each value is one batched solve)."""
+    from tqdm.auto import tqdm
+
+    g = torch.Generator().manual_seed(seed)
+    r = lambda *s: torch.rand(*s, generator=g, dtype=torch.float64)  # noqa: E731
+    x = torch.arange(N_SOLVE, dtype=torch.float64) / N_SOLVE
+    m, step = n_samples // 2, N_SOLVE // N_TRAIN
+    inputs, targets = [], []
+    for pde in ("heat", "burgers"):
+        amp = AMPLITUDE_RANGE[0] + (AMPLITUDE_RANGE[1] - AMPLITUDE_RANGE[0]) * r(m, 1)
+        k1, k2 = torch.randint(1, K_MAX + 1, (2, m, 1), generator=g).double()
+        modes = initial_condition((x + r(m, 1)) % 1.0, amp, k1, k2, 2 * r(m, 1) - 1)  # [m, N_SOLVE]
+        grf = gaussian_random_field(m, N_SOLVE, alpha=2.5, tau=8.0, generator=g)
+        u0 = torch.where(r(m, 1) < 0.5, modes, amp * grf / grf.abs().amax(-1, keepdim=True))
+        nus = np.geomspace(*NU_RANGE[pde], 16)
+        which = torch.randint(0, 16, (m,), generator=g)
+        u = torch.empty(m, len(OPERATOR_TIMES), N_SOLVE, dtype=torch.float64)
+        for j in tqdm(range(16), desc=f"operator data ({pde})", disable=not progress):
+            idx = (which == j).nonzero().ravel()
+            if len(idx):
+                u[idx] = solve_pde(pde, u0[idx], nus[j])
+        nu = torch.as_tensor(nus)[which]
+        inputs.append(_features(pde, u0[:, ::step], nu).float())
+        targets.append(u[..., ::step].movedim(-2, -1).float())  # [m, n, T]
+    return torch.cat(inputs), torch.cat(targets)
+
+
+def _train(path, n_samples, n_epochs, progress, seed):
+    from airtools.models.fno import FNO
+    from airtools.train import TrainConfig, save_checkpoint, seed_everything, train
+
+    a, u = _training_data(n_samples, seed, progress)
+    seed_everything(seed)
+    model = FNO(modes=16, width=32, n_layers=4, in_channels=3, out_channels=len(OPERATOR_TIMES), projection=64)
+    config = TrainConfig(n_epochs=n_epochs, lr=3e-3, batch_size=32, val_fraction=0.1, patience=None,
+                         schedule="cosine", seed=seed, device="cpu", progress=progress)
+    # error relative to the whole batch, not per sample: fast-decaying heat trajectories have norms ~0
+    history = train(model, torch.utils.data.TensorDataset(a, u), config,
+                    loss_fn=lambda m, b: torch.linalg.vector_norm(m(b[0]) - b[1]) / torch.linalg.vector_norm(b[1]))
+    save_checkpoint(path, model, config, extra={"val_batch_relative_l2": history.best_loss, "seconds": history.seconds,
+                                                "times": OPERATOR_TIMES.tolist(), "n_train": N_TRAIN})
+    return model
+
+
+def resample(u, n: int):
+    """Fourier interpolation of periodic samples ``u [..., m]`` onto ``n`` points (exact for band-limited u).
+
+    >>> x = np.arange(8) / 8
+    >>> bool(np.allclose(resample(np.sin(2 * np.pi * x), 16), np.sin(2 * np.pi * np.arange(16) / 16)))
+    True
+    """
+    m = np.shape(u)[-1]
+    if n == m:
+        return np.asarray(u)
+    if n < m and m % n == 0:
+        return np.asarray(u)[..., :: m // n]
+    u_hat = np.fft.rfft(u)[..., : min(m, n) // 2 + 1]
+    return np.fft.irfft(u_hat, n=n) * (n / m)
+
+
+def compare_with_operator(pde, amplitude, k1, k2, nu, n, model=None, *, mix=0.5, resolutions=(32, 64, 128, 256)):
+    """Everything the dashboard draws: solver and operator over x–t at resolution n, and their error.
+
+    The reference is the spectral solver on ``N_SOLVE`` = 128 points, Fourier-interpolated to n; the
+    operator sees u0 sampled at n directly. ``res_errors`` is the operator's relative L2 error (times > 0)
+    at each of ``resolutions``: flat = discretization invariant.
+
+    Returns:
+        dict with ``x [n]``, ``t [11]`` (0 and OPERATOR_TIMES), ``solver [11, n]``, and, when ``model`` is
+        given, ``operator [11, n]``, ``error [11, n]``, ``rel_error`` (float), ``res_errors`` {n: float}.
+
+    >>> out = compare_with_operator("heat", 1.0, 1, 2, 0.01, 64)
+    >>> out["solver"].shape, "operator" in out
+    ((11, 64), False)
+    """
+    nu = check_dashboard_inputs(pde, nu, amplitude, k1, k2, n)
+    x_ref = np.arange(N_SOLVE) / N_SOLVE
+    u0_ref = initial_condition(x_ref, amplitude, k1, k2, mix)
+    umax = float(np.abs(u0_ref).max())
+    steps = None if pde == "heat" else max(10, math.ceil(1.0 * N_SOLVE * umax))  # CFL 1 (ETDRK4 is stable to ~1.3)
+    solver = solve_heat if pde == "heat" else solve_burgers
+    kwargs = {} if pde == "heat" else {"n_steps": steps}
+    ref = np.vstack([u0_ref, solver(u0_ref, nu, float(OPERATOR_TIMES[-1]), return_times=OPERATOR_TIMES, **kwargs)])
+    x = np.arange(n) / n
+    out = {"x": x, "t": np.r_[0.0, OPERATOR_TIMES], "solver": resample(ref, n)}
+    if model is None:
+        return out
+    res_errors = {}
+    for r in sorted(set(resolutions) | {n}):
+        xr = np.arange(r) / r
+        op = operator_predict(model, pde, initial_condition(xr, amplitude, k1, k2, mix), nu)  # [10, r]
+        truth = resample(ref, r)[1:]
+        res_errors[r] = float(np.linalg.norm(op - truth) / np.linalg.norm(truth))
+        if r == n:
+            out["operator"] = np.vstack([initial_condition(x, amplitude, k1, k2, mix), op])
+    out["error"] = out["operator"] - out["solver"]
+    out["rel_error"] = res_errors[n]
+    out["res_errors"] = {r: res_errors[r] for r in resolutions}
+    return out
+
+
+def build_all(progress=True) -> list:
+    """What ``airtools data build`` runs for the PDE track: lesson 13's Burgers data and the dashboard's FNO.
+
+    Returns:
+        the cache files written or found.
+    """
+    from ._datasets import burgers_dataset, dataset_path
+
+    burgers_dataset(64, 128, seed=0, progress=progress)
+    pretrained_fno(progress=progress)
+    return [dataset_path("burgers", 64, 128, 0.1, 1.0, 0, 256), pretrained_fno_path()]
