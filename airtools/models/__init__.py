@@ -2,15 +2,17 @@
 
 ``SchNet`` (invariant), ``EGNN`` and ``PaiNN`` (scalar-vector), ``TFN`` (tensor features on e3nn) and
 ``MLP`` (a plain, deliberately non-invariant baseline). Forces come from one wrapper,
-:func:`energy_and_forces`. Neural operators for PDEs: ``FNO`` and ``DeepONet``.
+:func:`energy_and_forces`. Neural operators for PDEs: ``FNO``, ``DeepONet``, the p4-equivariant ``GFNO``; physics-informed ``PINN``.
 """
 from ._ase import MLCalculator
 from ._base import EnergyModel, EnergyReadout, check_inputs, dipole_moment, energy_and_forces, fit_atom_references
 from .deeponet import DeepONet
 from .egnn import EGNN, EGNNConfig
 from .fno import FNO, FNOConfig, grid_features, relative_l2
+from .gfno import GFNO, GFNOConfig, GroupPointwise2d, GroupSpectralConv2d, rotation_equivariance_error
 from .mlp import MLP, MLPConfig
 from .painn import PaiNN, PaiNNConfig
+from .pinn import PINN, boundary_loss, burgers_residual, fit_pinn, heat_residual, initial_loss, sample_collocation
 from .schnet import SchNet, SchNetConfig
 from .tfn import TFN, TFNConfig
 
@@ -40,4 +42,16 @@ __all__ = [
     "DeepONet",
     "relative_l2",
     "grid_features",
+    "GFNO",
+    "GFNOConfig",
+    "GroupSpectralConv2d",
+    "GroupPointwise2d",
+    "rotation_equivariance_error",
+    "PINN",
+    "burgers_residual",
+    "heat_residual",
+    "initial_loss",
+    "boundary_loss",
+    "sample_collocation",
+    "fit_pinn",
 ]

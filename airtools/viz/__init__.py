@@ -22,6 +22,7 @@ __all__ = [
     "molecule_view",
     "lesson_catalog", "dashboard_catalog", "catalog_html",
     "guard", "set_bounds", "parse_angles", "figure_widget",
+    "convergence_figure", "walker_density", "density_figure", "update_density",
     "THREEDMOL_URL", "THREEDMOL_VERSION",
 ]
 
@@ -34,6 +35,7 @@ _WHERE = {
     "_py3dmol": ["molecule_view"],
     "_catalog": ["lesson_catalog", "dashboard_catalog", "catalog_html"],
     "_widgets": ["guard", "set_bounds", "parse_angles", "figure_widget"],
+    "_quantum": ["convergence_figure", "walker_density", "density_figure", "update_density"],
     "_assets": ["THREEDMOL_URL", "THREEDMOL_VERSION"],
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
