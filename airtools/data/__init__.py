@@ -10,10 +10,12 @@ and Å, cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a 
 """
 from ._cache import atomic_write, cache_dir, cache_key, cached, load_arrays, save_arrays
 from ._dataset import MoleculeDataset, collate_molecules
+from ._xyz import MAX_ATOMS, MAX_EXTENT, MIN_DISTANCE, read_xyz
 from .molecules import (ALIASES, LESSON_MOLECULES, METHOD, build_all, build_dataset, compute_labels,
                         equilibrium, get_molecule, main_build, molecule_names, sample_conformers, PySCFCalculator)
 
 __all__ = ["METHOD", "ALIASES", "LESSON_MOLECULES", "MoleculeDataset", "collate_molecules",
            "molecule_names", "get_molecule", "compute_labels", "equilibrium", "PySCFCalculator",
            "sample_conformers", "build_dataset", "build_all", "main_build", "cache_dir", "cache_key",
-           "cached", "load_arrays", "save_arrays", "atomic_write"]
+           "cached", "load_arrays", "save_arrays", "atomic_write", "read_xyz", "MAX_ATOMS", "MIN_DISTANCE",
+           "MAX_EXTENT"]

@@ -12,6 +12,7 @@ from .fno import FNO, FNOConfig, grid_features, relative_l2
 from .gfno import GFNO, GFNOConfig, GroupPointwise2d, GroupSpectralConv2d, rotation_equivariance_error
 from .mlp import MLP, MLPConfig
 from .painn import PaiNN, PaiNNConfig
+from ._pretrained import demo_models, pretrained, pretrained_path
 from .pinn import PINN, boundary_loss, burgers_residual, fit_pinn, heat_residual, initial_loss, sample_collocation
 from .schnet import SchNet, SchNetConfig
 from .tfn import TFN, TFNConfig
@@ -54,4 +55,7 @@ __all__ = [
     "boundary_loss",
     "sample_collocation",
     "fit_pinn",
+    "demo_models",
+    "pretrained",
+    "pretrained_path",
 ]

@@ -13,7 +13,7 @@ from ase.data.colors import jmol_colors
 
 from airtools.viz._matrices import _as_numpy
 
-__all__ = ["molecule_figure", "bonds"]
+__all__ = ["molecule_figure", "bonds", "frame_molecule"]
 
 
 def bonds(symbols, pos, *, factor: float = 1.2) -> np.ndarray:
@@ -69,9 +69,28 @@ def molecule_figure(symbols, pos, *, vectors=None, title=None, vector_scale: flo
     fig = go.Figure(traces)
     hidden = dict(showbackground=False, showticklabels=False, title="", showgrid=False, zeroline=False)
     fig.update_layout(title=dict(text=title, x=0.5), height=420, margin=dict(l=0, r=0, t=40, b=0),
-                      scene=dict(xaxis=hidden, yaxis=hidden, zaxis=hidden, aspectmode="data"),
+                      scene=dict(xaxis=hidden, yaxis=hidden, zaxis=hidden),
                       legend=dict(itemsizing="constant"), uirevision="molecule")
+    frame_molecule(fig, pos)
     return fig
+
+
+def frame_molecule(fig, pos, *, margin: float = 1.5) -> None:
+    """Fix the 3-D scene to a cube around the molecule, the same in every orientation.
+
+    ``aspectmode="data"`` collapses for a planar or linear molecule (ASE's water lies in the plane x = 0: a
+    zero-width axis and an empty scene) and rescales the view as atoms move; a fixed cube of half-width
+    ``max |pos - centre| + margin`` (Å) fits the molecule in any rotation, with room for arrows.
+
+    >>> fig = molecule_figure(["H", "H"], [[0, 0, 0], [0.74, 0, 0]])  # molecule_figure frames itself
+    >>> fig.layout.scene.aspectmode, [round(v, 2) for v in fig.layout.scene.xaxis.range]
+    ('cube', [-1.5, 2.24])
+    """
+    pos = _as_numpy(pos, "pos")
+    centre = pos.mean(0)
+    r = float(np.linalg.norm(pos - centre, axis=1).max()) + margin
+    axes = {f"{c}axis": dict(range=[centre[k] - r, centre[k] + r], autorange=False) for k, c in enumerate("xyz")}
+    fig.update_layout(scene=dict(aspectmode="cube", **axes))
 
 
 def _bond_trace(pos, pairs):

@@ -1,0 +1,295 @@
+"""Browser harness: the real portal, headless Chromium, and helpers to drive Voila dashboards.
+
+Fixture API (use these from any tests/browser/test_*.py; do not import this module):
+
+``portal`` (session)
+    a running ``airtools.portal.Portal`` (JupyterLab + preheated Voila) on free ports with a random
+    token; ``portal.voila_url``, ``portal.lab_url``, ``portal.token``, ``portal.warm_status()``,
+    ``portal.wait_warm()``. Dashboards come from ``dashboards/`` (env ``AIRTOOLS_DASHBOARDS_DIR``
+    overrides, e.g. a scratch folder); server logs go to ``artifacts/portal.log``.
+``browser`` (session)
+    Playwright Chromium: Debian's ``/usr/bin/chromium``, headless, no network extras.
+``page`` (function)
+    a fresh page in its own context (cold cache, 1280x900). Every request that is not to
+    127.0.0.1 (or data:/blob:) is aborted and recorded; page errors and console errors are recorded.
+``open_dashboard(page, name, timeout=60) -> Dashboard`` (function fixture returning a callable)
+    waits until Voila has a preheated kernel for ``name`` (``"irreps"`` or ``"irreps.ipynb"``),
+    opens it, waits for every widget and plotly figure to render, records the first-render time
+    (navigation -> first widget visible), saves ``artifacts/screenshots/<name>.png`` and asserts
+    the page is clean (no page/console error, no traceback or error output, no off-host request).
+``dashboard_name`` (parameter)
+    every notebook in the dashboards folder, for tests that run on all of them.
+
+``Dashboard`` (returned by ``open_dashboard``):
+    ``.name``, ``.page``, ``.url``, ``.first_render_s`` (first widget visible), ``.render_s`` (all
+        outputs rendered, every plotly figure drawn: the time of the last DOM change before 0.5 s of quiet)
+    ``.assert_clean()``                 raises AssertionError listing every problem found on the page
+    ``.screenshot(suffix="") -> Path``  ``artifacts/screenshots/<name><suffix>.png``
+    ``.slider(description)`` / ``.dropdown(description)`` -> Playwright Locator of that ipywidget
+    ``.set_slider(description, value, figure=None) -> ms | None``  types the value in the slider's
+        readout and presses Enter (an ipywidgets commit, also with ``continuous_update=False``)
+    ``.press_slider(description, key="ArrowRight", figure=None) -> ms | None``  keyboard on the handle
+    ``.select(description, label, figure=None) -> ms | None``  picks an option of a Dropdown/Select
+    ``.click_button(description, figure=None) -> ms | None``
+        with ``figure=i`` each of these waits until the i-th plotly figure's data changed and returns
+        the widget->update latency in ms (also recorded for the terminal summary table).
+    ``.figure_data(index=0) -> list[dict]``  the plotly graph div's ``data`` read in the page
+    ``.wait_figure_change(action, index=0, timeout=15) -> ms``  run ``action()``, wait for a data change
+    ``.settle(timeout=180)``  wait until Voila re-filled its preheated pool (the refill executes the
+        notebook in a new kernel and competes for CPU: call it before timing interactions)
+
+Timings (first render per dashboard, latencies per dashboard) are printed in the terminal summary
+and written to ``artifacts/browser_timings.json``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from airtools.portal import REPO_ROOT, Portal
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = REPO_ROOT / "artifacts"
+DASHBOARDS_DIR = Path(os.environ.get("AIRTOOLS_DASHBOARDS_DIR", REPO_ROOT / "dashboards")).resolve()
+FIRST_RENDER_BUDGET_S = 5.0  # DESIGN.md: first render of a dashboard <= 5 s with preheated kernels
+TIMINGS: dict[str, dict] = {}  # name -> {"first_render_s", "render_s", "latencies_ms": {label: [ms]}}
+_LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1(:\d+)?/|^(data|blob|about):")
+_ERROR_TEXT = ("Traceback (most recent call last)", "There was an error when executing cell",
+               "An exception occurred at the server")
+
+# serialise a plotly graph div's data (typed arrays as lists) so that two reads can be compared
+_FIGURE_JSON = """(i) => {
+  const div = document.querySelectorAll('.js-plotly-plot')[i];
+  if (!div || !div.data) return null;
+  return JSON.stringify(div.data, (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v);
+}"""
+# true once Voila processed every output, every widget/figure view is attached and drawn, and the DOM
+# has been quiet for 0.5 s
+_ALL_RENDERED = """() => {
+  const cells = document.querySelector('#rendered_cells');
+  if (!cells || cells.offsetParent === null) return false;
+  if (document.querySelector('script[type="application/vnd.voila.cell-output+json"]')) return false;
+  const outputs = [...document.querySelectorAll('.jp-OutputArea-output.lm-Panel')];
+  if (outputs.some(o => o.childElementCount === 0)) return false;
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  if (document.querySelector('.jupyter-widgets') === null || !plots.every(p => p.querySelector('.main-svg')))
+    return false;
+  return performance.now() - window.__airtoolsLastMutation > 500;  // views that load code late included
+}"""
+# installed before any page script: time of the latest DOM change (for "everything rendered")
+_MUTATION_CLOCK = """window.__airtoolsLastMutation = 0;
+new MutationObserver(() => { window.__airtoolsLastMutation = performance.now(); })
+  .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});"""
+_PAGE_PROBLEMS = """(markers) => {
+  const found = [];
+  for (const o of document.querySelectorAll('.jp-OutputArea-output')) {
+    const mime = o.getAttribute('data-mime-type') || '';
+    const text = o.innerText || '';
+    if (mime.includes('error') || (mime.includes('stderr') && /Error|Traceback/.test(text)))
+      found.push('error output: ' + text.slice(0, 300));
+  }
+  const body = document.body.innerText || '';
+  for (const m of markers) if (body.includes(m)) found.push('page text contains ' + JSON.stringify(m));
+  return found;
+}"""
+
+
+@pytest.fixture(scope="session")
+def portal():
+    """The real portal (JupyterLab + preheated Voila) on free ports with a random token."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(ARTIFACTS / "portal.log", "w") as log:
+        server = Portal(dashboards_dir=DASHBOARDS_DIR, port=0, voila_port=0, token=secrets.token_hex(16), log=log)
+        server.start(timeout=120)
+        try:
+            server.wait_warm(timeout=240)
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (Playwright's own browser download is not used)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (see the Makefile)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class PageLog:
+    """What a page did that a clean dashboard must not do."""
+
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page; off-host requests are aborted and logged in ``page.airtools_log``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    log = PageLog()
+    pg.airtools_log = log
+
+    def route(r):
+        if _LOCAL.match(r.request.url):
+            r.continue_()
+        else:
+            log.external_requests.append(r.request.url)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.add_init_script(_MUTATION_CLOCK)
+    pg.on("pageerror", lambda err: log.page_errors.append(str(err)))
+    pg.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
+    yield pg
+    context.close()
+
+
+@dataclass
+class Dashboard:
+    """An open dashboard page and the helpers that drive its widgets (see the module docstring)."""
+
+    name: str
+    page: object
+    url: str
+    first_render_s: float
+    render_s: float
+    portal: Portal
+
+    def assert_clean(self) -> None:
+        log = self.page.airtools_log
+        problems = [f"page error: {e}" for e in log.page_errors]
+        problems += [f"console error: {e}" for e in log.console_errors]
+        problems += [f"request off 127.0.0.1: {u}" for u in log.external_requests]
+        problems += self.page.evaluate(_PAGE_PROBLEMS, list(_ERROR_TEXT))
+        assert not problems, f"{self.name}: " + "\n".join(problems)
+
+    def screenshot(self, suffix: str = "") -> Path:
+        path = ARTIFACTS / "screenshots" / f"{self.name}{suffix}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def settle(self, timeout: float = 180) -> None:
+        self.portal.wait_warm(timeout)
+
+    def slider(self, description: str):
+        return self._widget(".widget-slider", description)
+
+    def dropdown(self, description: str):
+        return self._widget(".widget-dropdown, .widget-select", description)
+
+    def set_slider(self, description: str, value, figure: int | None = None):
+        readout = self.slider(description).locator(".widget-readout")
+        readout.click()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(str(value))
+        return self._commit(lambda: self.page.keyboard.press("Enter"), figure, f"slider {description}")
+
+    def press_slider(self, description: str, key: str = "ArrowRight", figure: int | None = None):
+        handle = self.slider(description).locator(".noUi-handle")
+        handle.focus()
+        return self._commit(lambda: handle.press(key), figure, f"slider {description}")
+
+    def select(self, description: str, label: str, figure: int | None = None):
+        box = self.dropdown(description).locator("select")
+        return self._commit(lambda: box.select_option(label=label), figure, f"select {description}")
+
+    def click_button(self, description: str, figure: int | None = None):
+        button = self.page.locator("button.jupyter-widgets", has_text=description).first
+        return self._commit(button.click, figure, f"button {description}")
+
+    def figure_data(self, index: int = 0) -> list[dict]:
+        raw = self.page.evaluate(_FIGURE_JSON, index)
+        assert raw is not None, f"{self.name}: no plotly figure #{index} on the page"
+        return json.loads(raw)
+
+    def wait_figure_change(self, action, index: int = 0, timeout: float = 15, label: str = "action") -> float:
+        before = self.page.evaluate(_FIGURE_JSON, index)
+        assert before is not None, f"{self.name}: no plotly figure #{index} on the page"
+        t0 = time.perf_counter()
+        action()
+        self.page.wait_for_function(f"([i, b]) => ({_FIGURE_JSON})(i) !== b", arg=[index, before],
+                                    polling="raf", timeout=timeout * 1000)
+        ms = (time.perf_counter() - t0) * 1000
+        TIMINGS.setdefault(self.name, {}).setdefault("latencies_ms", {}).setdefault(label, []).append(ms)
+        return ms
+
+    def _widget(self, css: str, description: str):
+        label = self.page.locator(".widget-label", has_text=re.compile(rf"^\s*{re.escape(description)}\s*$"))
+        return self.page.locator(css, has=label).first
+
+    def _commit(self, action, figure, label):
+        if figure is None:
+            action()
+            return None
+        return self.wait_figure_change(action, figure, label=label)
+
+
+@pytest.fixture
+def open_dashboard(portal):
+    """``open_dashboard(page, name, timeout=60) -> Dashboard`` (see the module docstring)."""
+
+    def _open(page, name: str, timeout: float = 60) -> Dashboard:
+        stem = name.removesuffix(".ipynb")
+        portal.wait_warm(timeout=240)  # a preheated kernel is ready and the CPU is quiet
+        url = f"{portal.voila_url}/voila/render/{stem}.ipynb?token={portal.token}"
+        t0 = time.perf_counter()
+        page.goto(url, wait_until="commit")
+        page.locator(".jupyter-widgets").first.wait_for(state="visible", timeout=timeout * 1000)
+        first = time.perf_counter() - t0
+        page.wait_for_function(_ALL_RENDERED, polling=50, timeout=timeout * 1000)
+        quiet_ms = page.evaluate("() => performance.now() - window.__airtoolsLastMutation")
+        full = max(first, time.perf_counter() - t0 - quiet_ms / 1000)  # when the last DOM change happened
+        for key, value in (("first_render_s", first), ("render_s", full)):  # a dashboard's first opening
+            TIMINGS.setdefault(stem, {}).setdefault(key, value)
+        dash = Dashboard(stem, page, url, first, full, portal)
+        dash.screenshot()
+        dash.assert_clean()
+        return dash
+
+    return _open
+
+
+def dashboard_names() -> list[str]:
+    """Stems of the notebooks in the dashboards folder (empty when it has none)."""
+    return sorted(p.stem for p in DASHBOARDS_DIR.glob("*.ipynb")) if DASHBOARDS_DIR.is_dir() else []
+
+
+def pytest_generate_tests(metafunc):
+    if "dashboard_name" in metafunc.fixturenames:
+        metafunc.parametrize("dashboard_name", dashboard_names())
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not TIMINGS:
+        return
+    tr = terminalreporter
+    tr.section("dashboard timings (Voila, preheated kernels, headless Chromium)")
+    tr.write_line(f"{'dashboard':<24} {'first widget s':>14} {'all rendered s':>14}  budget {FIRST_RENDER_BUDGET_S:.0f} s")
+    for name, t in sorted(TIMINGS.items()):
+        if "first_render_s" in t:
+            tr.write_line(f"{name:<24} {t['first_render_s']:>14.2f} {t['render_s']:>14.2f}")
+    for name, t in sorted(TIMINGS.items()):
+        for label, ms in t.get("latencies_ms", {}).items():
+            ms = sorted(ms)
+            tr.write_line(f"{name:<24} {label:<28} n={len(ms):<3} median {ms[len(ms) // 2]:7.0f} ms  max {ms[-1]:7.0f} ms")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "browser_timings.json").write_text(json.dumps(TIMINGS, indent=1))

@@ -1,0 +1,120 @@
+"""The irreps dashboard in a real browser: sliders redraw the harmonic and D(R), the identity holds,
+updates are fast, bad input gives a message."""
+import re
+import statistics
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.browser
+
+Y, RY, D, CG = 0, 1, 2, 3  # the plotly figures on the page, in order
+PAGE_UPDATE_BUDGET_MS = 100  # DESIGN.md: widget change -> page updated
+KERNEL_BUDGET_MS = 50  # DESIGN.md: the kernel's work per widget change
+
+
+@pytest.fixture
+def dash(page, open_dashboard):
+    dashboard = open_dashboard(page, "irreps")
+    dashboard.settle()  # Voila refills its preheated pool right after a page opens: wait, then time
+    return dashboard
+
+
+def _identity_error(dash) -> float:
+    return float(dash.page.locator(".identity-error").inner_text())
+
+
+def _kernel_ms(dash) -> float:
+    text = dash.page.locator(".airtools-timing").inner_text()
+    return float(re.fullmatch(r"update: (\d+) ms", text.strip()).group(1))
+
+
+def _surface(dash, index):
+    return np.array(dash.figure_data(index)[0]["surfacecolor"], dtype=float)
+
+
+def _matrix(dash, index):
+    return np.array(dash.figure_data(index)[0]["z"], dtype=float)
+
+
+def test_rotation_slider_redraws_rotated_harmonic_and_D(dash):
+    Y0, RY0, D0 = _surface(dash, Y), _surface(dash, RY), _matrix(dash, D)
+    ms = dash.set_slider("α (°)", 130, figure=RY)
+    RY1, D1 = _surface(dash, RY), _matrix(dash, D)
+    assert np.abs(RY1 - RY0).max() > 0.1 and np.abs(D1 - D0).max() > 0.1  # both really changed
+    assert np.array_equal(_surface(dash, Y), Y0)  # the unrotated harmonic stays
+    assert D1.shape == (5, 5) and np.allclose(D1 @ D1.T, np.eye(5), atol=1e-6)  # D(R) is orthogonal
+    assert _identity_error(dash) < 1e-6
+    dash.page.set_viewport_size({"width": 1280, "height": 1500})
+    dash.screenshot("-rotated")
+    dash.assert_clean()
+    print(f"alpha -> rotated harmonic on the page: {ms:.0f} ms")
+
+
+def test_l_slider_redraws_everything_and_rebounds_m(dash):
+    Y0 = _surface(dash, Y)
+    dash.set_slider("l", 4, figure=Y)
+    assert np.abs(_surface(dash, Y) - Y0).max() > 0.1
+    dash.page.wait_for_function("document.querySelectorAll('.js-plotly-plot')[2].data[0].z.length === 9")
+    assert _matrix(dash, D).shape == (9, 9)
+    assert _identity_error(dash) < 1e-6
+    dash.set_slider("m", 99, figure=Y)  # the readout clamps to the bound l = 4
+    assert dash.slider("m").locator(".widget-readout").inner_text().strip() == "4"
+    dash.set_slider("l", 1, figure=Y)  # m is re-bounded to -1..1 and clamped
+    assert dash.slider("m").locator(".widget-readout").inner_text().strip() == "1"
+    assert _matrix(dash, D).shape == (3, 3)
+    dash.assert_clean()
+
+
+def test_update_latency_within_budget(dash):
+    # Latency = Enter in a slider's readout -> the D(R) heatmap's data changed in the page. The heatmap is
+    # drawn after both spheres in the same update and is cheap to poll (2l+1 x 2l+1 numbers), so the
+    # measurement does not add the cost of serialising the 5000-point spheres at every animation frame.
+    page_ms, kernel_ms = [], []
+    for i, angle in enumerate([10, 50, 90, 130, 170, 150, 110, 70]):
+        slider = ["α (°)", "β (°)", "γ (°)"][i % 3]
+        page_ms.append(dash.set_slider(slider, angle, figure=D))
+        dash.page.wait_for_timeout(100)  # let the timing label arrive
+        kernel_ms.append(_kernel_ms(dash))
+        assert _identity_error(dash) < 1e-6
+    for l in (3, 6, 2):
+        page_ms.append(dash.set_slider("l", l, figure=D))
+        dash.page.wait_for_timeout(100)
+        kernel_ms.append(_kernel_ms(dash))
+    print(f"widget -> page update: median {statistics.median(page_ms):.0f} ms, max {max(page_ms):.0f} ms; "
+          f"kernel: median {statistics.median(kernel_ms):.0f} ms, max {max(kernel_ms):.0f} ms")
+    assert statistics.median(kernel_ms) <= KERNEL_BUDGET_MS, kernel_ms
+    assert statistics.median(page_ms) <= PAGE_UPDATE_BUDGET_MS, page_ms
+
+
+@pytest.mark.parametrize("typed", ["1e9, 0, 0", "30, 200, 10", "abc", "1, 2", "nan, 0, 0"])
+def test_invalid_angles_give_a_message_not_a_traceback(dash, typed):
+    before = _surface(dash, RY)
+    box = dash.page.locator(".widget-text", has=dash.page.locator(".widget-label", has_text="type α, β, γ"))
+    box.locator("input").fill(typed)
+    box.locator("input").press("Enter")
+    message = dash.page.locator(".airtools-message")
+    message.wait_for(state="visible", timeout=10_000)
+    assert re.search(r"(α|β|γ|angles): expected", message.inner_text())
+    assert np.array_equal(_surface(dash, RY), before)  # nothing was redrawn from the bad input
+    dash.assert_clean()  # no traceback, no error output
+    if typed == "1e9, 0, 0":
+        dash.screenshot("-message")
+    box.locator("input").fill("20, 40, 60")  # a valid entry clears the message and redraws
+    dash.wait_figure_change(lambda: box.locator("input").press("Enter"), RY, label="typed angles")
+    dash.page.wait_for_function("!document.querySelector('.airtools-message')")
+    assert _identity_error(dash) < 1e-6
+
+
+def test_tensor_product_panel(dash):
+    C0 = _matrix(dash, CG)
+    dash.set_slider("l2", 2, figure=CG)  # 1 x 2 = 1 + 2 + 3; l3 stays 2
+    assert "1 ⊗ 2 = 1 ⊕ 2 ⊕ 3" in dash.page.locator("text=/1 ⊗ 2 =/").inner_text()
+    C1 = _matrix(dash, CG)
+    assert C1.shape == (5, 15) and C1.shape != C0.shape
+    dash.set_slider("l3", 9, figure=CG)  # clamps to l1 + l2 = 3
+    C3 = _matrix(dash, CG)
+    assert C3.shape == (7, 15) and abs(np.sum(C3 ** 2) - 1) < 1e-4  # a block of norm 1
+    dash.page.set_viewport_size({"width": 1280, "height": 1500})
+    dash.screenshot("-tensor-product")
+    dash.assert_clean()
