@@ -138,6 +138,7 @@ _LABEL = re.compile(r"^(\*\*[^*]+\*\*|__[^_]+__|[^.]*:)$|^\**(Budget|Survey)\b")
 _TEX = {r"\otimes": "⊗", r"\oplus": "⊕", r"\dots": "…", r"\ldots": "…", r"\cdots": "…", r"\le": "≤",
         r"\leq": "≤", r"\ge": "≥", r"\geq": "≥", r"\times": "×", r"\to": "→", r"\nabla": "∇",
         r"\partial": "∂", r"\approx": "≈", r"\in": "∈", r"\sum": "Σ", r"\infty": "∞", r"\,": " ",
+        r"\cdot": "·", r"\mathcal": "", r"\hat": "",
         **{"\\" + name: char for name, char in zip(
             "alpha beta gamma delta epsilon theta lambda mu nu rho sigma tau phi chi psi omega Psi Phi Omega".split(),
             "αβγδεθλμνρστφχψωΨΦΩ")}}
@@ -149,10 +150,10 @@ def _plain(text: str) -> str:
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [text](url) -> text
     text = _LIST_ITEM.sub("", text)
     for tex, char in _TEX.items():
-        text = re.sub(re.escape(tex) + r"(?![a-zA-Z])", char, text)
+        text = re.sub(re.escape(tex) + (r"(?![a-zA-Z])" if tex[-1].isalpha() else ""), char, text)
     text = re.sub(r"_\{?([0-9a-z]+)\}?", lambda m: m.group(1).translate(_SUBSCRIPT)
                   if all(c in "0123456789naeijklmnoprstux" for c in m.group(1)) else m.group(0), text)
-    text = re.sub(r"\\(mathrm|mathbf|text|operatorname)\{([^}]*)\}", r"\2", text)
+    text = re.sub(r"\\(mathrm|mathbf|mathcal|text|operatorname)\{([^}]*)\}", r"\2", text)
     for mark in ("**", "__", "`", "$", "*", "\\"):
         text = text.replace(mark, "")
     return " ".join(text.split())

@@ -72,6 +72,42 @@ _FIGURE_JSON = """(i) => {
   if (!div || !div.data) return null;
   return JSON.stringify(div.data, (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v);
 }"""
+# a cheap fingerprint of a figure's data (trace count, array lengths, 32 samples per array), fast enough
+# to evaluate on every animation frame even for 3-D surfaces
+_FIGURE_SIGNATURE = """(i) => {
+  const div = document.querySelectorAll('.js-plotly-plot')[i];
+  if (!div || !div.data) return null;
+  const parts = [];
+  const sample = (v) => {
+    if (v == null) return;
+    if (typeof v !== 'object') { parts.push(String(v)); return; }
+    const flat = ArrayBuffer.isView(v) ? v : (Array.isArray(v) ? v.flat(2) : null);
+    if (!flat) return;
+    parts.push(flat.length);
+    const step = Math.max(1, Math.floor(flat.length / 32));
+    for (let k = 0; k < flat.length; k += step) parts.push(flat[k]);
+  };
+  for (const t of div.data) for (const key of ['x', 'y', 'z', 'u', 'v', 'w', 'surfacecolor', 'text', 'name']) sample(t[key]);
+  return JSON.stringify(parts);
+}"""
+# arm the in-page latency clock: t0 = the first input event after this call, signature before it
+_ARM_LATENCY = """(i) => {
+  const sig = (""" + _FIGURE_SIGNATURE + """)(i);
+  if (sig === null) return false;
+  window.__atSig0 = sig; window.__atT0 = null; window.__atT1 = null;
+  if (!window.__atListening) {
+    window.__atListening = true;
+    for (const ev of ['keydown', 'pointerdown', 'click', 'input', 'change'])
+      document.addEventListener(ev, () => { if (window.__atT0 === null) window.__atT0 = performance.now(); }, true);
+  }
+  return true;
+}"""
+# polled on every animation frame after the action: records t1 when the figure's data first differ
+_FIGURE_CHANGED = """(i) => {
+  if ((""" + _FIGURE_SIGNATURE + """)(i) === window.__atSig0) return false;
+  if (window.__atT1 === null) window.__atT1 = performance.now();
+  return window.__atT0 !== null;
+}"""
 # true once Voila processed every output, every widget/figure view is attached and drawn, and the DOM
 # has been quiet for 0.5 s
 _ALL_RENDERED = """() => {
@@ -222,13 +258,17 @@ class Dashboard:
         return json.loads(raw)
 
     def wait_figure_change(self, action, index: int = 0, timeout: float = 15, label: str = "action") -> float:
-        before = self.page.evaluate(_FIGURE_JSON, index)
-        assert before is not None, f"{self.name}: no plotly figure #{index} on the page"
-        t0 = time.perf_counter()
+        """Run ``action()`` and wait until figure ``index`` shows other data; returns the latency in ms.
+
+        The latency is measured inside the page, from the input event the action dispatches (key, click,
+        change) to the first animation frame at which the figure's data differ: what a person sees, without
+        the test driver's own round trips.
+        """
+        armed = self.page.evaluate(_ARM_LATENCY, index)
+        assert armed, f"{self.name}: no plotly figure #{index} on the page"
         action()
-        self.page.wait_for_function(f"([i, b]) => ({_FIGURE_JSON})(i) !== b", arg=[index, before],
-                                    polling="raf", timeout=timeout * 1000)
-        ms = (time.perf_counter() - t0) * 1000
+        self.page.wait_for_function(_FIGURE_CHANGED, arg=index, polling="raf", timeout=timeout * 1000)
+        ms = self.page.evaluate("() => window.__atT1 - window.__atT0")
         TIMINGS.setdefault(self.name, {}).setdefault("latencies_ms", {}).setdefault(label, []).append(ms)
         return ms
 

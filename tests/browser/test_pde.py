@@ -6,6 +6,8 @@ import pytest
 
 from airtools import pde
 
+from ._budget import within_budget
+
 pytestmark = pytest.mark.browser
 
 LATENCY_BUDGET_MS = 100  # DESIGN.md: widget -> page update <= 100 ms
@@ -39,10 +41,6 @@ def test_pde_dashboard_updates_fast_and_reports_bad_input(page, open_dashboard):
     ms.append(dash.select("PDE", "heat  u_t = ν u_xx", figure=0))
     dash.screenshot("-heat")
 
-    median = sorted(ms)[len(ms) // 2]
-    print(f"pde dashboard widget->figure latency: median {median:.0f} ms, max {max(ms):.0f} ms over {len(ms)}")
-    assert median <= LATENCY_BUDGET_MS, f"median widget->figure latency {median:.0f} ms > {LATENCY_BUDGET_MS} ms: {ms}"
-
     field = page.locator(".widget-text", has=page.locator(".widget-label", has_text=re.compile(r"^\s*viscosity ν\s*$")))
     box = field.locator("input").first
     box.fill("5")
@@ -52,3 +50,6 @@ def test_pde_dashboard_updates_fast_and_reports_bad_input(page, open_dashboard):
     assert "viscosity ν: expected" in message.inner_text()
     dash.screenshot("-bad-input")
     dash.assert_clean()  # a message, not a traceback
+
+    print(f"pde dashboard widget->figure latency: median {sorted(ms)[len(ms) // 2]:.0f} ms, max {max(ms):.0f} ms")
+    within_budget(ms, LATENCY_BUDGET_MS, "pde: widget change -> figure updated")
