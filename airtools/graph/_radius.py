@@ -63,5 +63,5 @@ def edge_vectors(pos: Tensor, edge_index: Tensor) -> tuple[Tensor, Tensor]:
     (tensor([[3., 4., 0.]]), tensor([5.]))
     """
     src, dst = edge_index
-    vec = pos[src] - pos[dst]  # [n_edges, 3]
+    vec = pos.index_select(0, src) - pos.index_select(0, dst)  # [n_edges, 3]
     return vec, vec.norm(dim=-1)

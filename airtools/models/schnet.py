@@ -81,5 +81,5 @@ class _Interaction(nn.Module):
     def forward(self, h: Tensor, e: Tensor, r: Tensor, edge_index: Tensor) -> Tensor:
         src, dst = edge_index
         W = self.filter(e) * self.cutoff(r)[:, None]  # [n_edges, n_filters], 0 at r_cut
-        messages = self.lin_in(h)[src] * W  # [n_edges, n_filters]
+        messages = self.lin_in(h).index_select(0, src) * W  # [n_edges, n_filters] (index_select: faster than h[src] on CPU)
         return self.lin_out(scatter_sum(messages, dst, h.shape[0]))  # [n_atoms, hidden]
