@@ -16,6 +16,7 @@ import importlib
 import math
 import random
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Callable
@@ -253,3 +254,32 @@ def load_checkpoint(path: str | Path, model: torch.nn.Module | None = None, *, m
         model = cls(_import(payload["model_config_class"])(**cfg)) if cfg is not None else cls()
     model.load_state_dict(payload["state_dict"])
     return model.eval()
+
+
+def load_or_train(path: str | Path, fit, *, train: bool = True, what: str = "model"):
+    """The cached model at ``path``, or ``fit()`` (which trains and saves it there) when none is readable.
+
+    A truncated or foreign file is reported with a warning, deleted and retrained, so a killed run never
+    leaves a model that cannot load. ``fit`` is called with no arguments and returns the trained model.
+
+    Args:
+        path: the checkpoint written by :func:`save_checkpoint`.
+        fit: ``() -> model``; trains, saves to ``path``, returns the model.
+        train: when nothing valid is cached, call ``fit`` (True) or return None (False: a fast page).
+        what: the word used in the warning ("model", "operator", ...).
+
+    >>> import tempfile; from airtools.models import SchNet
+    >>> p = Path(tempfile.mkdtemp()) / "m.pt"
+    >>> load_or_train(p, lambda: SchNet(hidden=8), train=False) is None
+    True
+    >>> _ = save_checkpoint(p, SchNet(hidden=8)); load_or_train(p, None).config.hidden
+    8
+    """
+    path = Path(path)
+    if path.exists():
+        try:
+            return load_checkpoint(path)
+        except Exception as err:  # truncated or foreign file: retrain
+            warnings.warn(f"cached {what} {path} is unreadable ({type(err).__name__}); retraining", stacklevel=3)
+            path.unlink(missing_ok=True)
+    return fit() if train else None

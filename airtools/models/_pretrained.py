@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -86,20 +85,13 @@ def pretrained(molecule="water", model: str = "schnet", *, train: bool = True, n
         the model in eval mode on the CPU (float32), or None (``train=False`` and not cached).
     """
     from airtools.models import MODELS
-    from airtools.train import load_checkpoint
+    from airtools.train import load_or_train
 
     if model not in MODELS:
         raise ValueError(f"model: expected one of {sorted(MODELS)}, got {model!r}")
     path = pretrained_path(molecule, model)
-    if path.exists():
-        try:
-            return load_checkpoint(path)
-        except Exception as err:  # truncated or foreign file: retrain
-            warnings.warn(f"cached model {path} is unreadable ({type(err).__name__}); retraining", stacklevel=2)
-            path.unlink(missing_ok=True)
-    if not train:
-        return None
-    return _train(path, molecule, model, n_conformers, n_epochs, seed, progress)
+    return load_or_train(path, lambda: _train(path, molecule, model, n_conformers, n_epochs, seed, progress),
+                         train=train)
 
 
 def _dataset(molecule, n_conformers, seed, progress):

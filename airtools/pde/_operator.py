@@ -9,7 +9,6 @@ file is retrained). Evaluate at any n: the FNO is resolution independent.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import torch
@@ -128,18 +127,11 @@ def pretrained_fno(*, train=True, n_samples=800, n_epochs=30, progress=True, see
     Returns:
         an ``airtools.models.fno.FNO`` in eval mode on the CPU (``.to(device)`` it), or None.
     """
-    from airtools.train import load_checkpoint
+    from airtools.train import load_or_train
 
     path = pretrained_fno_path()
-    if path.exists():
-        try:
-            return load_checkpoint(path)
-        except Exception as err:  # truncated or foreign file: retrain
-            warnings.warn(f"cached operator {path} is unreadable ({type(err).__name__}); retraining", stacklevel=2)
-            path.unlink(missing_ok=True)
-    if not train:
-        return None
-    return _train(path, n_samples, n_epochs, progress, seed)
+    return load_or_train(path, lambda: _train(path, n_samples, n_epochs, progress, seed), train=train,
+                         what="operator")
 
 
 def _training_data(n_samples, seed, progress):
