@@ -9,8 +9,15 @@ and Å, cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a 
 (torch.Size([6, 3]), torch.Size([2]))
 """
 from ._cache import atomic_write, cache_dir, cache_key, cached, load_arrays, save_arrays
+from ._dssp_rules import dssp_rules, hbond_energy
 from ._dataset import MoleculeDataset, collate_molecules
+from ._contacts import contacts_per_residue, find_ligand, ligand_contacts
 from ._xyz import MAX_ATOMS, MAX_EXTENT, MIN_DISTANCE, read_xyz
+from .interactions import (DIMER_METHOD, DimerDataset, collate_dimers, interaction_energy, pose_features,
+                           relative_pose, sample_dimers, water_dimer)
+from .proteins import (SS_CLASSES, Chain, backbone_frames, ca_distances, contact_map, dssp_chains, dssp_labels,
+                       dssp_split, load_chain, residue_features, residue_graph, secondary_structure_dataset,
+                       torsions)
 from .molecules import (ALIASES, LESSON_MOLECULES, METHOD, build_all, build_dataset, compute_labels,
                         equilibrium, get_molecule, main_build, molecule_names, sample_conformers, PySCFCalculator)
 
@@ -18,4 +25,9 @@ __all__ = ["METHOD", "ALIASES", "LESSON_MOLECULES", "MoleculeDataset", "collate_
            "molecule_names", "get_molecule", "compute_labels", "equilibrium", "PySCFCalculator",
            "sample_conformers", "build_dataset", "build_all", "main_build", "cache_dir", "cache_key",
            "cached", "load_arrays", "save_arrays", "atomic_write", "read_xyz", "MAX_ATOMS", "MIN_DISTANCE",
-           "MAX_EXTENT"]
+           "MAX_EXTENT",
+           "DIMER_METHOD", "water_dimer", "interaction_energy", "sample_dimers", "DimerDataset", "collate_dimers",
+           "relative_pose", "pose_features", "ligand_contacts", "find_ligand", "contacts_per_residue",
+           "Chain", "load_chain", "dssp_chains", "dssp_labels", "dssp_split", "secondary_structure_dataset",
+           "residue_features", "SS_CLASSES", "torsions", "backbone_frames", "contact_map", "ca_distances",
+           "residue_graph", "dssp_rules", "hbond_energy"]

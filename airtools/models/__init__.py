@@ -9,11 +9,13 @@ from ._base import EnergyModel, EnergyReadout, check_inputs, dipole_moment, ener
 from .deeponet import DeepONet
 from .egnn import EGNN, EGNNConfig
 from .fno import FNO, FNOConfig, grid_features, relative_l2
+from .interaction import DistanceBaseline, InteractionEnergy, interaction_loss
 from .gfno import GFNO, GFNOConfig, GroupPointwise2d, GroupSpectralConv2d, rotation_equivariance_error
 from .mlp import MLP, MLPConfig
 from .painn import PaiNN, PaiNNConfig
 from ._pretrained import demo_models, pretrained, pretrained_path
 from .pinn import PINN, boundary_loss, burgers_residual, fit_pinn, heat_residual, initial_loss, sample_collocation
+from .residue_gnn import ResidueGNN, ResidueGNNConfig, fit_secondary_structure, pretrained_secondary_structure
 from .schnet import SchNet, SchNetConfig
 from .tfn import TFN, TFNConfig
 
@@ -58,4 +60,11 @@ __all__ = [
     "demo_models",
     "pretrained",
     "pretrained_path",
+    "InteractionEnergy",
+    "interaction_loss",
+    "DistanceBaseline",
+    "ResidueGNN",
+    "ResidueGNNConfig",
+    "fit_secondary_structure",
+    "pretrained_secondary_structure",
 ]

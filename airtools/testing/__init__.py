@@ -30,6 +30,9 @@ _TRACK_CHECKERS = {
     "check_relative_l2": "airtools.models._operator_exercises",
     "check_advection_diffusion_residual": "airtools.models._pde_exercises",
     "check_rotation_equivariant_operator": "airtools.models._pde_exercises",
+    "check_interaction_energy": "airtools.data._interaction_exercises",
+    "check_dihedral": "airtools.data._protein_exercises",
+    "check_invariant_edge_feature": "airtools.data._protein_exercises",
 }
 
 __all__ = [

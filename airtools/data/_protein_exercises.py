@@ -1,0 +1,129 @@
+r"""Checkers for the exercises of lesson 10 (proteins): a dihedral-angle function and an invariant edge feature.
+
+Each prints one "✅ ..." line and returns what it measured, or raises ``AssertionError`` saying in plain words
+what is wrong (sign convention, radians instead of degrees, wrong range, not invariant, ...).
+
+>>> from airtools.data.proteins import dihedral
+>>> errors = check_dihedral(dihedral)
+✅ your dihedral matches the reference on 200 random quadruples (largest error 0.0e+00°) and gives ...
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._protein_geometry import dihedral
+
+__all__ = ["check_dihedral", "check_invariant_edge_feature"]
+
+
+def check_dihedral(fn, *, tolerance: float = 1e-6) -> dict:
+    r"""Check a learner's ``fn(p0, p1, p2, p3) -> angle`` (degrees, IUPAC sign, range (-180, 180]).
+
+    Compared with :func:`airtools.data.proteins.dihedral` on 200 random quadruples (``[200, 3]`` float64 numpy
+    arrays each), then used on the backbone of chain ``4gcnA`` (mostly α-helix), where the median
+    :math:`\varphi` of its DSSP ``H`` residues must be near -63° and :math:`\psi` near -42°.
+
+    Returns:
+        ``{"max_error": degrees, "helix_phi": degrees, "helix_psi": degrees}``.
+
+    >>> check_dihedral(lambda p0, p1, p2, p3: -dihedral(p0, p1, p2, p3))
+    Traceback (most recent call last):
+    AssertionError: your angles have the opposite sign of the reference: the IUPAC convention ...
+    """
+    rng = np.random.default_rng(0)
+    p = rng.normal(size=(4, 200, 3))
+    ref = dihedral(*p)
+    got = _call(fn, p, "fn(p0, p1, p2, p3) with four [200, 3] arrays")
+    if got.shape != ref.shape:
+        raise AssertionError(f"your function returns shape {list(got.shape)} for four [200, 3] arrays; expected "
+                             f"[200] (one angle per row): reduce over the last axis (the x, y, z components)")
+    err = np.abs((got - ref + 180.0) % 360.0 - 180.0)  # compare angles modulo 360°
+    if not np.all(err <= tolerance):
+        raise AssertionError(_diagnose(got, ref, err))
+    if got.max() > 180.0 + tolerance or got.min() <= -180.0 - tolerance:
+        raise AssertionError(f"your angles are right modulo 360° but lie in [{got.min():.0f}, {got.max():.0f}]; "
+                             f"return them in (-180°, 180°], as np.degrees(np.arctan2(y, x)) does")
+    phi, psi = _helix_torsions(fn)
+    if not (abs(phi + 63.0) < 10.0 and abs(psi + 42.0) < 10.0):
+        raise AssertionError(f"on the α-helices of 4gcnA your function gives median φ = {phi:.0f}°, "
+                             f"ψ = {psi:.0f}°; expected about -63° and -42°")
+    print(f"✅ your dihedral matches the reference on 200 random quadruples (largest error {err.max():.1e}°) and "
+          f"gives helix φ = {phi:.0f}°, ψ = {psi:.0f}°")
+    return {"max_error": float(err.max()), "helix_phi": phi, "helix_psi": psi}
+
+
+def check_invariant_edge_feature(fn, backbone=None, *, tolerance: float = 1e-6) -> dict:
+    r"""Check a learner's edge feature ``fn(backbone [n, 4, 3], edge_index [2, E]) -> [E, ...]`` (numpy).
+
+    It must be unchanged when the whole protein is rotated and translated (a proper rotation: torsions and
+    frames may tell a mirror image apart, so mirrors are not tested), follow the edges (one row per edge),
+    and carry information (not the same row for every edge).
+
+    Args:
+        fn: the feature function.
+        backbone: ``[n, 4, 3]`` to test on (default: the first 30 residues of ``1ahsA``).
+        tolerance: largest accepted relative change.
+
+    >>> _ = check_invariant_edge_feature(lambda X, ei: np.linalg.norm(X[ei[0], 1] - X[ei[1], 1], axis=-1))
+    ✅ your feature is invariant under rotation and translation (largest relative change ...)
+    """
+    from airtools.testing import check_invariant
+
+    from .proteins import load_chain, residue_graph
+
+    X = load_chain("1ahsA").backbone[:30] if backbone is None else np.asarray(backbone, dtype=np.float64)
+    edge_index = residue_graph(X, k=6)[0].numpy()
+    out = _call(fn, (X, edge_index), "fn(backbone, edge_index)")
+    if out.ndim == 0 or out.shape[0] != edge_index.shape[1]:
+        raise AssertionError(f"your function returns shape {list(out.shape)} but one row per edge was expected: "
+                             f"[{edge_index.shape[1]}, ...] for edge_index of shape {list(edge_index.shape)}")
+    if np.allclose(out, out[:1]):
+        raise AssertionError("your feature is the same for every edge, so it tells the model nothing; use the "
+                             "positions of residue j seen from residue i")
+
+    def feature(pos):
+        return torch.from_numpy(np.asarray(fn(pos.reshape(-1, 4, 3).numpy(), edge_index), dtype=np.float64))
+
+    try:
+        return check_invariant(feature, torch.from_numpy(X.reshape(-1, 3)), reflection=False, permutation=False,
+                               tolerance=tolerance)
+    except AssertionError as err:
+        raise AssertionError(f"{err} Hint: a vector between residues turns with the protein; express it in residue "
+                             f"i's frame, R_i^T (x_j - x_i) with R from backbone_frames, or use its length.") from None
+
+
+def _call(fn, args, how) -> np.ndarray:
+    try:
+        out = fn(*args)
+    except Exception as err:
+        raise AssertionError(f"your function raised {type(err).__name__} when called as {how}: {err}") from err
+    if isinstance(out, torch.Tensor):
+        out = out.detach().cpu().numpy()
+    return np.asarray(out, dtype=np.float64)
+
+
+def _diagnose(got, ref, err) -> str:
+    """Why ``got`` is not ``ref`` (degrees): sign, radians, absolute value, or just wrong."""
+    def close(a, b):
+        return np.allclose(a, b, atol=1e-4)
+
+    if close(got, -ref):
+        return ("your angles have the opposite sign of the reference: the IUPAC convention is positive for a "
+                "clockwise turn looking along p1 -> p2; take y = |b2| b1·(b2×b3) (not -b1·(b2×b3))")
+    if close(np.degrees(got), ref):
+        return "your angles are in radians; return degrees (np.degrees)"
+    if close(got, np.abs(ref)):
+        return ("your angles are never negative: arccos of the normals' cosine loses the sign; use "
+                "np.arctan2(y, x) with the signed y = |b2| b1·(b2×b3)")
+    return f"your angles differ from the reference by up to {err.max():.3g}° (on 200 random quadruples)"
+
+
+def _helix_torsions(fn) -> tuple[float, float]:
+    from .proteins import dssp_labels, load_chain
+
+    X = load_chain("4gcnA").backbone
+    helix = np.array([c == "H" for c in dssp_labels("4gcnA")])
+    phi = _call(fn, (X[:-1, 2], X[1:, 0], X[1:, 1], X[1:, 2]), "fn on the backbone of 4gcnA")  # φ of residues 1..
+    psi = _call(fn, (X[:-1, 0], X[:-1, 1], X[:-1, 2], X[1:, 0]), "fn on the backbone of 4gcnA")  # ψ of 0..n-2
+    return float(np.median(phi[helix[1:]])), float(np.median(psi[helix[:-1]]))

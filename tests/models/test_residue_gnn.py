@@ -1,0 +1,103 @@
+"""ResidueGNN: invariant by construction, a raw-coordinate baseline is not, and training beats the φ/ψ baseline."""
+import numpy as np
+import pytest
+import torch
+
+from airtools.data.proteins import ca_window, load_chain, residue_graph, secondary_structure_dataset, torsion_features
+from airtools.models.residue_gnn import (ResidueGNN, _collate, fit_secondary_structure, predict_secondary_structure,
+                                         pretrained_secondary_structure, pretrained_ss_path, ss_accuracy)
+from airtools.testing import assert_equivariant, transformation_errors
+from airtools.train import save_checkpoint
+
+
+def _logits_of_positions(model):
+    """``pos: [n_res * 4, 3]`` (backbone atoms) -> logits ``[n_res, 3]``, features recomputed from the positions."""
+    def fn(pos):
+        X = pos.reshape(-1, 4, 3).detach().numpy()
+        if model.config.inputs == "ca_window":
+            return model(torch.from_numpy(ca_window(X)))
+        edge_index, edge_attr = residue_graph(X, k=10)
+        return model(torch.from_numpy(torsion_features(X)), edge_index, edge_attr)
+    return fn
+
+
+@pytest.fixture(scope="module")
+def backbone():
+    return torch.from_numpy(load_chain("1ahsA").backbone[:40]).reshape(-1, 3)  # [160, 3] float64
+
+
+def test_residue_gnn_is_invariant_under_rotation_and_translation(backbone):
+    torch.manual_seed(0)
+    model = ResidueGNN().double().eval()
+    errors = assert_equivariant(_logits_of_positions(model), "cartesian_points", None, parity=False, translation=True,
+                                inputs=backbone, generator=torch.Generator().manual_seed(0))
+    assert max(errors.values()) < 1e-6
+    # torsions and frames are chiral: the mirror image (a D-amino-acid protein) is a different input
+    mirror = transformation_errors(_logits_of_positions(model), "cartesian_points", None, parity=True,
+                                   inputs=backbone, generator=torch.Generator().manual_seed(0))["reflection"]
+    assert mirror > 1e-3
+
+
+def test_raw_coordinate_window_model_changes_under_rotation_but_not_translation(backbone):
+    torch.manual_seed(0)
+    model = ResidueGNN(inputs="ca_window", n_layers=0).double().eval()
+    errors = transformation_errors(_logits_of_positions(model), "cartesian_points", None, parity=False,
+                                   translation=True, inputs=backbone, generator=torch.Generator().manual_seed(0))
+    assert errors["rotation"] > 1e-2 and errors["translation"] < 1e-9
+
+
+def test_a_batch_of_chains_gives_the_same_logits_as_each_chain_alone():
+    samples = secondary_structure_dataset("test")[:3]
+    torch.manual_seed(0)
+    model = ResidueGNN(residue_type=True).eval()
+    batch = _collate(samples, "cpu")
+    together = model(*model.inputs_of(batch))
+    alone = torch.cat([model(*model.inputs_of(s)) for s in samples])
+    torch.testing.assert_close(together, alone, atol=1e-5, rtol=1e-5)
+
+
+def test_short_training_beats_the_phi_psi_baseline_on_held_out_chains():
+    train, test = secondary_structure_dataset("train"), secondary_structure_dataset("test")
+    y = torch.cat([s["y"] for s in test])
+    majority = float((y == torch.cat([s["y"] for s in train]).mode().values).float().mean())
+    torch.manual_seed(0)
+    gnn, mlp = ResidueGNN(hidden=32, n_layers=2), ResidueGNN(inputs="phi_psi", n_layers=0, hidden=32)
+    history = fit_secondary_structure(gnn, train, n_epochs=8, chains_per_step=2, device="cpu")
+    fit_secondary_structure(mlp, train, n_epochs=8, chains_per_step=2, device="cpu")
+    assert history["loss"][-1] < history["loss"][0]
+    acc_gnn, acc_mlp = ss_accuracy(gnn, test), ss_accuracy(mlp, test)
+    assert majority < 0.5 < acc_mlp and acc_gnn > acc_mlp + 0.05 and acc_gnn > 0.8, (acc_gnn, acc_mlp, majority)
+
+
+def test_pretrained_model_is_loaded_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIRTOOLS_CACHE", str(tmp_path))
+    assert pretrained_secondary_structure(train=False) is None
+    torch.manual_seed(1)
+    model = ResidueGNN(hidden=16).eval()
+    save_checkpoint(pretrained_ss_path(), model)
+    loaded = pretrained_secondary_structure(train=False)
+    sample = secondary_structure_dataset("test")[0]
+    assert predict_secondary_structure(loaded, sample) == predict_secondary_structure(model, sample)
+    pretrained_ss_path().write_bytes(b"truncated")
+    with pytest.warns(UserWarning, match="unreadable"):
+        assert pretrained_secondary_structure(train=False) is None
+
+
+def test_bad_settings_and_missing_graph_are_refused():
+    with pytest.raises(ValueError, match="inputs: expected one of"):
+        ResidueGNN(inputs="xyz")
+    with pytest.raises(ValueError, match="needs the residue graph"):
+        ResidueGNN()(torch.zeros(3, 9))
+    with pytest.raises(ValueError, match="residue_type"):
+        ResidueGNN(residue_type=True)(torch.zeros(3, 9), torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, 54))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_gpu_logits_match_cpu():
+    sample = secondary_structure_dataset("test")[0]
+    torch.manual_seed(0)
+    model = ResidueGNN().eval()
+    cpu = model(*model.inputs_of(sample))
+    gpu = model.to("cuda")(*model.inputs_of(_collate([sample], "cuda")))
+    torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-4, rtol=1e-4)
+    assert np.isfinite(gpu.cpu().numpy()).all()
