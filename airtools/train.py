@@ -81,6 +81,8 @@ def energy_force_loss(model, batch: dict, force_weight: float = 1.0) -> torch.Te
     """L = mean (E - E_ref)^2 + w_F mean (F - F_ref)^2 on a ``collate_molecules`` batch, F = -dE/dpos.
 
     Forces keep their graph (``create_graph``) only when ``model.training``, so validation stays cheap.
+    Crystal batches (``airtools.data.crystals.collate_crystals``) carry ``cell`` and ``pbc``, passed on
+    to the model as keywords.
 
     >>> from airtools.models import SchNet
     >>> from airtools.data import MoleculeDataset, collate_molecules
@@ -88,13 +90,14 @@ def energy_force_loss(model, batch: dict, force_weight: float = 1.0) -> torch.Te
     >>> energy_force_loss(SchNet(), collate_molecules([ds[0]])).ndim
     0
     """
+    periodic = {"cell": batch["cell"], "pbc": batch.get("pbc")} if "cell" in batch else {}
     if force_weight == 0:
-        energy = model(batch["z"], batch["pos"], batch["batch"])
+        energy = model(batch["z"], batch["pos"], batch["batch"], **periodic)
         return torch.mean((energy - batch["energy"]) ** 2)
     from airtools.models import energy_and_forces
 
     energy, forces = energy_and_forces(model, batch["z"], batch["pos"], batch["batch"],
-                                       create_graph=model.training)
+                                       create_graph=model.training, **periodic)
     return torch.mean((energy - batch["energy"]) ** 2) + force_weight * torch.mean((forces - batch["forces"]) ** 2)
 
 
@@ -110,6 +113,10 @@ def _to(batch, device):
 
 def _default_collate(dataset):
     item = dataset[0]
+    if isinstance(item, dict) and "z" in item and "pos" in item and "cell" in item:
+        from airtools.data.crystals import collate_crystals
+
+        return collate_crystals
     if isinstance(item, dict) and "z" in item and "pos" in item:
         from airtools.data import collate_molecules
 
@@ -127,7 +134,8 @@ def train(model: torch.nn.Module, dataset, config: TrainConfig | None = None, *,
             ``val_dataset`` is given. With no validation data the training loss picks the best epoch.
         loss_fn: ``loss_fn(model, batch) -> scalar tensor``; default :func:`energy_force_loss`. Validation
             calls it in eval mode under ``torch.no_grad``; an epoch's loss is the mean over its batches.
-        collate_fn: default ``collate_molecules`` for molecule dicts, else torch's ``default_collate``.
+        collate_fn: default ``collate_molecules`` for molecule dicts, ``collate_crystals`` for crystal dicts
+            (with a ``cell``), else torch's ``default_collate``.
 
     Returns:
         History (per-epoch losses, best epoch, seconds).

@@ -3,20 +3,23 @@ import numpy as np
 import torch
 from ase.calculators.calculator import Calculator, all_changes
 
-from ._base import energy_and_forces
+from ._base import energy_and_forces, energy_forces_stress
 
 __all__ = ["MLCalculator"]
 
 
 class MLCalculator(Calculator):
-    r"""ASE calculator for ``model(z, pos, batch=None) -> energy [1]``: energy (eV) and forces (eV/Å).
+    r"""ASE calculator for ``model(z, pos, batch=None) -> energy [1]``: energy (eV), forces (eV/Å) and, for
+    periodic ``Atoms``, stress (eV/Å³, ASE's sign convention, Voigt order xx, yy, zz, yz, xz, xy).
 
-    .. math:: E = \mathrm{model}(z, x), \qquad F_i = -\partial E / \partial x_i \quad \text{(autograd)}
+    .. math:: E = \mathrm{model}(z, x), \qquad F_i = -\partial E / \partial x_i, \qquad
+              \sigma = \frac{1}{V}\frac{\partial E}{\partial \varepsilon} \quad \text{(autograd)}
 
     Positions are read from the ``Atoms`` in Å and converted to the model's dtype and device (those of
     its first parameter or buffer), so ``model.double()`` gives float64 dynamics. Energies are whatever the
     model predicts: call ``model.set_energy_reference(dataset.atom_energies)`` first for total energies.
-    Periodic cells are not supported (the zoo's radius graphs are not periodic).
+    ``Atoms`` with any periodic axis are passed with ``cell=atoms.cell, pbc=atoms.pbc`` (periodic
+    neighbours; the model must accept them, the MLP baseline does not).
 
     Args:
         model: an energy model (``torch.nn.Module``), put in eval mode.
@@ -29,7 +32,7 @@ class MLCalculator(Calculator):
     ((3, 3), <class 'float'>)
     """
 
-    implemented_properties = ["energy", "forces"]
+    implemented_properties = ["energy", "forces", "stress"]
 
     def __init__(self, model: torch.nn.Module, **kwargs):
         super().__init__(**kwargs)
@@ -39,11 +42,19 @@ class MLCalculator(Calculator):
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         super().calculate(atoms, properties, system_changes)
-        if self.atoms.pbc.any():
-            raise ValueError("atoms: periodic boundary conditions are not supported by MLCalculator")
         ref = next(iter(self.model.buffers()), None)
         ref = ref if ref is not None else next(self.model.parameters())
         z = torch.as_tensor(self.atoms.numbers, dtype=torch.long, device=ref.device)  # [n_atoms]
         pos = torch.as_tensor(self.atoms.positions, dtype=ref.dtype, device=ref.device)  # [n_atoms, 3]
-        energy, forces = energy_and_forces(self.model, z, pos)
-        self.results = {"energy": float(energy.sum()), "forces": forces.cpu().numpy().astype(np.float64)}
+        if not self.atoms.pbc.any():
+            if "stress" in properties:
+                raise ValueError("atoms: stress needs a periodic cell (atoms.pbc is False on every axis)")
+            energy, forces = energy_and_forces(self.model, z, pos)
+            self.results = {"energy": float(energy.sum()), "forces": forces.cpu().numpy().astype(np.float64)}
+            return
+        cell = torch.as_tensor(np.asarray(self.atoms.cell), dtype=ref.dtype, device=ref.device)  # [3, 3]
+        pbc = torch.as_tensor(self.atoms.pbc, device=ref.device)
+        energy, forces, stress = energy_forces_stress(self.model, z, pos, cell=cell, pbc=pbc)
+        s = stress[0].cpu().numpy().astype(np.float64)
+        self.results = {"energy": float(energy.sum()), "forces": forces.cpu().numpy().astype(np.float64),
+                        "stress": s[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]}

@@ -1,10 +1,12 @@
-"""What every energy model shares: input checks, the extensive energy readout, forces by autograd."""
+"""What every energy model shares: input checks, the (periodic) graph, the extensive energy readout, forces and
+stress by autograd."""
 from dataclasses import fields, replace
 
 import torch
 from torch import Tensor, nn
 
-from airtools.graph import check_batch, num_graphs, scatter_sum
+from airtools.graph import (check_batch, check_cell, edge_vectors, num_graphs, periodic_edge_vectors,
+                            periodic_radius_graph, radius_graph, scatter_sum)
 
 
 def check_inputs(z: Tensor, pos: Tensor, batch: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
@@ -61,8 +63,10 @@ class EnergyReadout(nn.Module):
 class EnergyModel(nn.Module):
     """Base class of the zoo: builds ``self.config`` (a dataclass, keyword overrides) and ``self.readout``.
 
-    A subclass calls ``super().__init__(ItsConfig, config, **kwargs)`` and, in ``forward``, starts with
-    ``z, pos, batch = self.check_inputs(z, pos, batch)`` and ends with ``self.readout(e_atom, z, batch)``.
+    A subclass calls ``super().__init__(ItsConfig, config, **kwargs)`` and, in ``forward(z, pos, batch=None,
+    *, cell=None, pbc=None)``, starts with ``z, pos, batch = self.check_inputs(z, pos, batch)``, gets its
+    edges from :meth:`edges` (a radius graph for molecules, a periodic multigraph for crystals) and ends with
+    ``self.readout(e_atom, z, batch)``.
     """
 
     def __init__(self, config_cls, config=None, **kwargs):
@@ -84,6 +88,41 @@ class EnergyModel(nn.Module):
             raise ValueError(f"pos: {pos.dtype} on {pos.device}, but the model is {ref.dtype} on {ref.device}; "
                              f"move one of them (model.to(pos) or pos.to(...))")
         return z.to(pos.device), pos, batch
+
+    def edges(self, pos: Tensor, batch: Tensor, cell: Tensor | None = None,
+              pbc=None) -> tuple[Tensor, Tensor, Tensor]:
+        r"""The model's graph within ``config.r_cut``: ``(edge_index [2, E], vec [E, 3], length [E])``.
+
+        Molecules (``cell=None``): :func:`~airtools.graph.radius_graph`, :math:`\vec r_{ij} = r_j - r_i`.
+        Crystals: :func:`~airtools.graph.periodic_radius_graph`, :math:`\vec r_{ij} = r_j + n_{ij}^\top C - r_i`
+        (``cell: [3, 3]`` or ``[n_graphs, 3, 3]``, rows = lattice vectors; ``pbc`` default all True), so
+        the energy depends on the crystal, not on the unit cell chosen for it. ``vec`` is differentiable in
+        ``pos`` and ``cell`` (stress).
+
+        >>> from airtools.models import SchNet
+        >>> edge_index, vec, length = SchNet(r_cut=2.5).edges(torch.zeros(1, 3), torch.zeros(1, dtype=torch.long),
+        ...                                                    cell=2.0 * torch.eye(3))
+        >>> edge_index.shape, sorted(length.tolist())[0]      # the 6 face images of a simple cubic cell
+        (torch.Size([2, 6]), 2.0)
+        """
+        if cell is None:
+            if pbc is not None:
+                raise ValueError("pbc: given without a cell; pass cell=[3, 3] lattice vectors (rows) as well")
+            edge_index = radius_graph(pos, self.config.r_cut, batch)
+            vec, length = edge_vectors(pos, edge_index)
+            return edge_index, vec, length
+        edge_index, shifts, cell = self.periodic_graph(pos, batch, cell, pbc)
+        vec, length = periodic_edge_vectors(pos, edge_index, shifts, cell, batch)
+        return edge_index, vec, length
+
+    def periodic_graph(self, pos: Tensor, batch: Tensor, cell: Tensor, pbc=None) -> tuple[Tensor, Tensor, Tensor]:
+        """``(edge_index [2, E], shifts [E, 3], cell [n_graphs, 3, 3])``: the periodic multigraph and the
+        checked cell (dtype and device of ``pos``, still differentiable)."""
+        if getattr(cell, "device", pos.device) != pos.device:
+            raise ValueError(f"cell: on {cell.device}, but pos is on {pos.device}; move both to one device")
+        cell, pbc = check_cell(cell, pbc, num_graphs(batch), dtype=pos.dtype, device=pos.device)
+        edge_index, shifts = periodic_radius_graph(pos, self.config.r_cut, cell, pbc, batch)
+        return edge_index, shifts, cell
 
     def set_energy_reference(self, atom_ref=None, *, scale: float | None = None, shift: float | None = None):
         r"""Set :math:`E^\text{ref}` (a dict ``{z: energy}`` or a tensor ``[max_z + 1]``), :math:`\sigma`, :math:`\mu`.
@@ -172,12 +211,14 @@ def dipole_moment(q: Tensor, pos: Tensor, batch: Tensor, atomic_dipoles: Tensor 
 
 
 def energy_and_forces(model: nn.Module, z: Tensor, pos: Tensor, batch: Tensor | None = None, *,
-                      create_graph: bool = False) -> tuple[Tensor, Tensor]:
+                      cell: Tensor | None = None, pbc=None, create_graph: bool = False) -> tuple[Tensor, Tensor]:
     r"""Energies and forces :math:`F_i = -\partial E / \partial r_i` by autograd (works under ``torch.no_grad``).
 
     Args:
-        model: any model called as ``model(z, pos, batch) -> energy [n_graphs]``.
+        model: any model called as ``model(z, pos, batch) -> energy [n_graphs]`` (with ``cell=, pbc=``
+            keywords for crystals).
         z, pos, batch: ``[n_atoms]``, ``[n_atoms, 3]``, ``[n_atoms]`` or ``None``.
+        cell, pbc: ``[3, 3]`` / ``[n_graphs, 3, 3]`` lattice vectors (rows) and periodic axes, or ``None``.
         create_graph: keep both outputs differentiable w.r.t. the parameters (to train on forces);
             otherwise they are returned detached.
 
@@ -192,11 +233,56 @@ def energy_and_forces(model: nn.Module, z: Tensor, pos: Tensor, batch: Tensor | 
     with torch.enable_grad():
         if not pos.requires_grad:
             pos = pos.detach().requires_grad_(True)
-        energy = model(z, pos, batch)
+        energy = model(z, pos, batch) if cell is None else model(z, pos, batch, cell=cell, pbc=pbc)
         (grad,) = torch.autograd.grad(energy.sum(), pos, create_graph=create_graph)
     if create_graph:
         return energy, -grad
     return energy.detach(), -grad.detach()
+
+
+def energy_forces_stress(model: nn.Module, z: Tensor, pos: Tensor, batch: Tensor | None = None, *,
+                         cell: Tensor, pbc=None, create_graph: bool = False) -> tuple[Tensor, Tensor, Tensor]:
+    r"""Energies, forces and the stress of periodic cells by the strain trick (autograd).
+
+    Positions and cell of crystal G are strained by a symmetric :math:`\varepsilon_G` at zero,
+    :math:`r \to r(1 + \varepsilon)`, :math:`C \to C(1 + \varepsilon)`, and
+
+    .. math:: F_i = -\frac{\partial E}{\partial r_i}, \qquad
+              \sigma_G = \frac{1}{V_G} \frac{\partial E_G}{\partial \varepsilon_G},
+
+    ASE's sign convention (``atoms.get_stress(voigt=False)``): a compressed crystal has negative stress,
+    the pressure is :math:`-\mathrm{tr}\,\sigma / 3`.
+
+    Args:
+        model: an energy model called as ``model(z, pos, batch, cell=cell, pbc=pbc)``.
+        z, pos, batch: ``[n_atoms]``, ``[n_atoms, 3]``, ``[n_atoms]`` or ``None``.
+        cell: ``[3, 3]`` or ``[n_graphs, 3, 3]``; pbc: periodic axes (default all True).
+        create_graph: keep the outputs differentiable w.r.t. the parameters (training on stress).
+
+    Returns:
+        ``energy: [n_graphs]``, ``forces: [n_atoms, 3]``, ``stress: [n_graphs, 3, 3]`` (energy/length^3).
+
+    >>> from airtools.models import SchNet
+    >>> e, f, s = energy_forces_stress(SchNet(r_cut=3.0), torch.tensor([29]), torch.zeros(1, 3),
+    ...                                cell=2.5 * torch.eye(3))
+    >>> s.shape, bool(torch.allclose(s, s.transpose(1, 2)))
+    (torch.Size([1, 3, 3]), True)
+    """
+    batch = check_batch(batch, pos.shape[0], device=pos.device)
+    cell, pbc = check_cell(cell, pbc, num_graphs(batch), dtype=pos.dtype, device=pos.device)
+    with torch.enable_grad():
+        pos = pos.detach().requires_grad_(True) if not pos.requires_grad else pos
+        strain = torch.zeros_like(cell).requires_grad_(True)  # [n_graphs, 3, 3]
+        sym = 0.5 * (strain + strain.transpose(1, 2))
+        pos_s = pos + torch.einsum("nk,nkl->nl", pos, sym[batch])  # r (1 + eps)
+        cell_s = cell + cell @ sym  # C (1 + eps)
+        energy = model(z, pos_s, batch, cell=cell_s, pbc=pbc)
+        grad_pos, grad_strain = torch.autograd.grad(energy.sum(), [pos, strain], create_graph=create_graph)
+    volume = torch.linalg.det(cell).abs()[:, None, None]  # [n_graphs, 1, 1]
+    stress = grad_strain / volume
+    if create_graph:
+        return energy, -grad_pos, stress
+    return energy.detach(), -grad_pos.detach(), stress.detach()
 
 
 def _describe(x) -> str:

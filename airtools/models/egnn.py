@@ -37,6 +37,11 @@ class EGNN(EnergyModel):
     ``model.dipole(z, pos, batch) -> [n_graphs, 3]`` uses the final coordinates and neutral charges
     :math:`\tilde q`.
 
+    Crystals (``model(z, pos, batch, cell=cell, pbc=pbc)``): the edge j -> i points to the image
+    :math:`x_j + n_{ij}^\top C` of a periodic neighbour (:meth:`EnergyModel.periodic_graph`); the cell is
+    fixed, so every image moves with its atom and :math:`x_i - x_j - n_{ij}^\top C` replaces
+    :math:`x_i - x_j` in each layer.
+
     >>> import torch
     >>> model = EGNN(hidden=8)
     >>> z, pos = torch.tensor([8, 1, 1]), torch.randn(3, 3)
@@ -55,9 +60,10 @@ class EGNN(EnergyModel):
         self.head = mlp([c.hidden, c.hidden, 1])
         self.charge_head = mlp([c.hidden, c.hidden, 1])
 
-    def forward(self, z: Tensor, pos: Tensor, batch: Tensor | None = None) -> Tensor:
+    def forward(self, z: Tensor, pos: Tensor, batch: Tensor | None = None, *, cell: Tensor | None = None,
+                pbc=None) -> Tensor:
         z, pos, batch = self.check_inputs(z, pos, batch)
-        h, _ = self.atom_features(z, pos, batch)  # [n_atoms, hidden]
+        h, _ = self.atom_features(z, pos, batch, cell=cell, pbc=pbc)  # [n_atoms, hidden]
         return self.readout(self.head(h).squeeze(-1), z, batch)  # [n_graphs]
 
     def dipole(self, z: Tensor, pos: Tensor, batch: Tensor | None = None) -> Tensor:
@@ -66,15 +72,24 @@ class EGNN(EnergyModel):
         h, x = self.atom_features(z, pos, batch)
         return dipole_moment(self.charge_head(h).squeeze(-1), x, batch)
 
-    def atom_features(self, z: Tensor, pos: Tensor, batch: Tensor) -> tuple[Tensor, Tensor]:
+    def atom_features(self, z: Tensor, pos: Tensor, batch: Tensor, *, cell: Tensor | None = None,
+                      pbc=None) -> tuple[Tensor, Tensor]:
         """Invariant ``h: [n_atoms, hidden]`` and equivariant coordinates ``x: [n_atoms, 3]``."""
         h = self.embedding(z)  # [n_atoms, hidden]
-        edge_index = radius_graph(pos, self.config.r_cut, batch)  # [2, n_edges]
+        offset = None  # [n_edges, 3] image offsets n_ij C of periodic neighbours
+        if cell is None:
+            if pbc is not None:
+                raise ValueError("pbc: given without a cell; pass cell=[3, 3] lattice vectors (rows) as well")
+            edge_index = radius_graph(pos, self.config.r_cut, batch)  # [2, n_edges]
+        else:
+            edge_index, shifts, cell = self.periodic_graph(pos, batch, cell, pbc)
+            offset = torch.einsum("ek,ekl->el", shifts.to(pos.dtype), cell[batch[edge_index[1]]])
         src, dst = edge_index
-        w = self.cutoff((pos[src] - pos[dst]).norm(dim=-1))[:, None]  # [n_edges, 1]
+        diff = pos[src] - pos[dst] if offset is None else pos[src] - pos[dst] + offset
+        w = self.cutoff(diff.norm(dim=-1))[:, None]  # [n_edges, 1]
         x = pos
         for layer in self.layers:
-            h, x = layer(h, x, w, edge_index)
+            h, x = layer(h, x, w, edge_index, offset)
         return h, x
 
 
@@ -90,9 +105,9 @@ class _EquivariantLayer(nn.Module):
         if update_coords:  # start close to "coordinates stay put" (as in the authors' code)
             nn.init.xavier_uniform_(self.phi_x[-1].weight, gain=0.001)
 
-    def forward(self, h, x, w, edge_index):
+    def forward(self, h, x, w, edge_index, offset=None):
         src, dst = edge_index
-        diff = x[dst] - x[src]  # [n_edges, 3], x_i - x_j
+        diff = x[dst] - x[src] if offset is None else x[dst] - x[src] - offset  # [n_edges, 3], x_i - x_j
         d2 = (diff**2).sum(dim=-1, keepdim=True) / self.r_cut**2  # [n_edges, 1], scaled to O(1)
         m = self.phi_e(torch.cat([h[dst], h[src], d2], dim=-1)) * w  # [n_edges, hidden]
         if self.phi_x is not None:

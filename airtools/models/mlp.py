@@ -50,7 +50,11 @@ class MLP(EnergyModel):
         n_in = c.max_atoms * (c.n_embed + 3)
         self.net = mlp([n_in] + [c.hidden] * c.n_hidden_layers + [c.max_atoms])
 
-    def forward(self, z: Tensor, pos: Tensor, batch: Tensor | None = None) -> Tensor:
+    def forward(self, z: Tensor, pos: Tensor, batch: Tensor | None = None, *, cell: Tensor | None = None,
+                pbc=None) -> Tensor:
+        if cell is not None or pbc is not None:
+            raise ValueError("cell: the MLP baseline has no notion of periodic images; use SchNet, PaiNN, TFN or "
+                             "EGNN for crystals")
         z, pos, batch = self.check_inputs(z, pos, batch)
         G, N = num_graphs(batch), self.config.max_atoms
         sizes = torch.bincount(batch, minlength=G)  # [n_graphs]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from airtools.graph import edge_vectors, radius_graph, scatter_sum
+from airtools.graph import scatter_sum
 from airtools.nn import AtomEmbedding, BesselBasis, CosineCutoff, mlp
 
 from ._base import EnergyModel, dipole_moment
@@ -39,7 +39,8 @@ class PaiNN(EnergyModel):
         E &= \sum_i \mathrm{MLP}(s_i), \qquad \vec\mu = \sum_i \tilde q(s_i)\, \vec r_i + W \vec v_i
 
     :math:`\mathcal W(r) = \mathrm{Lin}(\sin(k\pi r/r_c)/r)\, f_\text{cos}(r)`, :math:`\tilde q` are neutral
-    charges. ``model.dipole(z, pos, batch) -> [n_graphs, 3]`` gives the equivariant dipole.
+    charges. ``model.dipole(z, pos, batch) -> [n_graphs, 3]`` gives the equivariant dipole (molecules only).
+    Crystals: ``model(z, pos, batch, cell=cell, pbc=pbc)`` uses periodic neighbours.
 
     >>> import torch
     >>> model = PaiNN(hidden=8)
@@ -60,9 +61,10 @@ class PaiNN(EnergyModel):
         self.charge_head = mlp([c.hidden, c.hidden, 1])
         self.dipole_head = nn.Linear(c.hidden, 1, bias=False)  # mixes the F vector channels
 
-    def forward(self, z: Tensor, pos: Tensor, batch: Tensor | None = None) -> Tensor:
+    def forward(self, z: Tensor, pos: Tensor, batch: Tensor | None = None, *, cell: Tensor | None = None,
+                pbc=None) -> Tensor:
         z, pos, batch = self.check_inputs(z, pos, batch)
-        s, _ = self.atom_features(z, pos, batch)  # [n_atoms, F]
+        s, _ = self.atom_features(z, pos, batch, cell=cell, pbc=pbc)  # [n_atoms, F]
         return self.readout(self.head(s).squeeze(-1), z, batch)  # [n_graphs]
 
     def dipole(self, z: Tensor, pos: Tensor, batch: Tensor | None = None) -> Tensor:
@@ -72,12 +74,13 @@ class PaiNN(EnergyModel):
         q = self.charge_head(s).squeeze(-1)  # [n_atoms]
         return dipole_moment(q, pos, batch, self.dipole_head(v).squeeze(-1))  # [n_graphs, 3]
 
-    def atom_features(self, z: Tensor, pos: Tensor, batch: Tensor) -> tuple[Tensor, Tensor]:
-        """Scalars ``s: [n_atoms, F]`` (invariant) and vectors ``v: [n_atoms, 3, F]`` (equivariant)."""
+    def atom_features(self, z: Tensor, pos: Tensor, batch: Tensor, *, cell: Tensor | None = None,
+                      pbc=None) -> tuple[Tensor, Tensor]:
+        """Scalars ``s: [n_atoms, F]`` (invariant) and vectors ``v: [n_atoms, 3, F]`` (equivariant);
+        periodic neighbours when a ``cell`` is given."""
         s = self.embedding(z)  # [n_atoms, F]
         v = s.new_zeros(s.shape[0], 3, s.shape[1])  # [n_atoms, 3, F]
-        edge_index = radius_graph(pos, self.config.r_cut, batch)  # [2, n_edges]
-        vec, r = edge_vectors(pos, edge_index)  # [n_edges, 3], [n_edges]
+        edge_index, vec, r = self.edges(pos, batch, cell, pbc)  # [2, n_edges], [n_edges, 3], [n_edges]
         e = self.basis(r)  # [n_edges, n_basis]
         fcut = self.cutoff(r)  # [n_edges]
         unit = vec / r[:, None]  # [n_edges, 3]

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from torch import Tensor, nn
 
-from airtools.graph import edge_vectors, radius_graph, scatter_sum
+from airtools.graph import scatter_sum
 from airtools.nn import AtomEmbedding, CosineCutoff, GaussianBasis, ShiftedSoftplus, mlp
 
 from ._base import EnergyModel
@@ -38,7 +38,9 @@ class SchNet(EnergyModel):
     Args:
         config: a :class:`SchNetConfig`; keyword arguments override its fields.
 
-    Call ``model(z [n_atoms], pos [n_atoms, 3], batch=None [n_atoms]) -> energy [n_graphs]``.
+    Call ``model(z [n_atoms], pos [n_atoms, 3], batch=None [n_atoms]) -> energy [n_graphs]``; crystals add
+    ``cell=[n_graphs, 3, 3]`` (rows = lattice vectors) and ``pbc`` (periodic neighbours, see
+    :meth:`EnergyModel.edges`).
 
     >>> import torch
     >>> model = SchNet(hidden=16)
@@ -56,11 +58,11 @@ class SchNet(EnergyModel):
         )
         self.head = mlp([c.hidden, c.hidden // 2, 1], ShiftedSoftplus)
 
-    def forward(self, z: Tensor, pos: Tensor, batch: Tensor | None = None) -> Tensor:
+    def forward(self, z: Tensor, pos: Tensor, batch: Tensor | None = None, *, cell: Tensor | None = None,
+                pbc=None) -> Tensor:
         z, pos, batch = self.check_inputs(z, pos, batch)
         h = self.embedding(z)  # [n_atoms, hidden]
-        edge_index = radius_graph(pos, self.config.r_cut, batch)  # [2, n_edges]
-        _, r = edge_vectors(pos, edge_index)  # [n_edges]
+        edge_index, _, r = self.edges(pos, batch, cell, pbc)  # [2, n_edges], [n_edges] (periodic if cell)
         e = self.basis(r)  # [n_edges, n_basis]
         for interaction in self.interactions:
             h = h + interaction(h, e, r, edge_index)  # residual update, [n_atoms, hidden]

@@ -6,7 +6,7 @@ from e3nn import o3
 from e3nn.nn import FullyConnectedNet, Gate
 from torch import Tensor, nn
 
-from airtools.graph import edge_vectors, radius_graph, scatter_sum
+from airtools.graph import scatter_sum
 from airtools.nn import AtomEmbedding, RadialEmbedding
 from airtools.so3 import xyz_to_e3nn
 
@@ -50,7 +50,8 @@ class TFN(EnergyModel):
     .. math:: E = \sum_i \varepsilon_i, \qquad \vec\mu = \sum_i \tilde q_i \vec r_i + \vec\mu_i .
 
     With ``parity=False`` every irrep is labelled even: the model is rotation-invariant but can tell a
-    molecule from its mirror image.
+    molecule from its mirror image. Crystals: ``model(z, pos, batch, cell=cell, pbc=pbc)`` (periodic
+    neighbours, :meth:`EnergyModel.edges`).
 
     >>> import torch
     >>> model = TFN(irreps_hidden="4x0e + 2x1o", n_layers=1)
@@ -91,9 +92,10 @@ class TFN(EnergyModel):
                 w3j.copy_(o3.wigner_3j(l1, l2, l3, dtype=torch.float64, device=w3j.device))
         return self
 
-    def forward(self, z: Tensor, pos: Tensor, batch: Tensor | None = None) -> Tensor:
+    def forward(self, z: Tensor, pos: Tensor, batch: Tensor | None = None, *, cell: Tensor | None = None,
+                pbc=None) -> Tensor:
         z, pos, batch = self.check_inputs(z, pos, batch)
-        out = self.atom_features(z, pos, batch)  # [n_atoms, 5]: energy, charge, dipole (2x0e + 1x1o)
+        out = self.atom_features(z, pos, batch, cell=cell, pbc=pbc)  # [n_atoms, 5]: energy, charge, dipole
         return self.readout(out[:, 0], z, batch)  # [n_graphs]
 
     def dipole(self, z: Tensor, pos: Tensor, batch: Tensor | None = None) -> Tensor:
@@ -103,11 +105,12 @@ class TFN(EnergyModel):
         mu_atom = out[:, 2:] @ xyz_to_e3nn.to(out)  # [n_atoms, 3], e3nn's l=1 basis -> x, y, z
         return dipole_moment(out[:, 1], pos, batch, mu_atom)
 
-    def atom_features(self, z: Tensor, pos: Tensor, batch: Tensor) -> Tensor:
-        """Per-atom ``[n_atoms, 5]`` = ``"2x0e + 1x1o"``: atomic energy, charge, atomic dipole."""
+    def atom_features(self, z: Tensor, pos: Tensor, batch: Tensor, *, cell: Tensor | None = None,
+                      pbc=None) -> Tensor:
+        """Per-atom ``[n_atoms, 5]`` = ``"2x0e + 1x1o"``: atomic energy, charge, atomic dipole (periodic
+        neighbours when a ``cell`` is given)."""
         a = self.embedding(z)  # [n_atoms, n_attr], node attributes (scalars)
-        edge_index = radius_graph(pos, self.config.r_cut, batch)  # [2, n_edges]
-        vec, r = edge_vectors(pos, edge_index)  # [n_edges, 3], [n_edges]
+        edge_index, vec, r = self.edges(pos, batch, cell, pbc)  # [2, n_edges], [n_edges, 3], [n_edges]
         sh = o3.spherical_harmonics(self.irreps_sh, vec, normalize=True, normalization="component")
         e = self.radial(r)  # [n_edges, n_basis], 0 at r_cut
         h = a  # [n_atoms, n_attr]: the first layer starts from the element embedding

@@ -33,6 +33,8 @@ _TRACK_CHECKERS = {
     "check_interaction_energy": "airtools.data._interaction_exercises",
     "check_dihedral": "airtools.data._protein_exercises",
     "check_invariant_edge_feature": "airtools.data._protein_exercises",
+    "check_wrap_positions": "airtools.data._crystal_exercises",
+    "check_images_per_axis": "airtools.data._crystal_exercises",
 }
 
 __all__ = [
