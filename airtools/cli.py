@@ -147,13 +147,19 @@ def _lessons_run(args) -> int:
 
 
 def _data_build(args) -> int:
-    """Molecules (PySCF labels; options are passed on) then the PDE track (Burgers data, the dashboard's FNO)."""
+    """Molecules (PySCF labels; options are passed on), the PDE track (Burgers data, the dashboard's FNO), the
+    water dimers of lesson 12, and the trained models of the proteins and crystals dashboards."""
+    from airtools.data import pretrained_crystal_model, sample_dimers
     from airtools.data.molecules import main_build
+    from airtools.models import pretrained_secondary_structure
     from airtools.pde import build_all as build_pde
 
     status = main_build(args.extra)
     for path in build_pde(progress=True):
         print(f"pde: {path}")
+    print(f"interactions: {len(sample_dimers(200, seed=0))} labelled water dimers")
+    print(f"proteins: {type(pretrained_secondary_structure()).__name__} secondary-structure model")
+    print(f"crystals: {type(pretrained_crystal_model()).__name__} EMT model")
     return status
 
 
