@@ -17,6 +17,9 @@ Fixture API (use these from any tests/browser/test_*.py; do not import this modu
     opens it, waits for every widget and plotly figure to render, records the first-render time
     (navigation -> first widget visible), saves ``artifacts/screenshots/<name>.png`` and asserts
     the page is clean (no page/console error, no traceback or error output, no off-host request).
+``dash`` (function)
+    the dashboard named by the test module's ``DASHBOARD = "irreps"``, opened with ``open_dashboard`` and
+    settled (Voila's pool refilled), ready to time. A module may define its own ``dash`` instead.
 ``dashboard_name`` (parameter)
     every notebook in the dashboards folder, for tests that run on all of them.
 
@@ -37,6 +40,18 @@ Fixture API (use these from any tests/browser/test_*.py; do not import this modu
     ``.wait_figure_change(action, index=0, timeout=15) -> ms``  run ``action()``, wait for a data change
     ``.settle(timeout=180)``  wait until Voila re-filled its preheated pool (the refill executes the
         notebook in a new kernel and competes for CPU: call it before timing interactions)
+    ``.kernel_ms() -> ms``  the kernel time of the last update, read from the ``.airtools-timing`` label
+        (``airtools.viz.guard``)
+    ``.sweep(steps, figure, check=None) -> Latencies``  for each ``(slider description, value)`` in
+        ``steps``: ``set_slider`` timed on figure ``figure``, then the kernel time; ``check()`` after each
+        step. ``Latencies.page_ms``, ``.kernel_ms`` (lists of ms); ``str()`` gives medians and maxima.
+    ``.message(timeout=20) -> str``  waits for the red ``.airtools-message`` (``airtools.viz.guard``) and
+        returns its text
+    ``.upload(content, name, mime="text/plain")``  gives the FileUpload button one file (bytes)
+    ``.atoms(figure=0) -> [n_atoms, 3]``  positions drawn by ``airtools.viz.molecule_figure`` (element
+        traces' hover labels "C0", "O1", ... give the atom order)
+    ``.arrows(name, figure=0) -> [n_arrows, 3]``  the vectors of the cone trace ``name``
+        (``airtools.viz.add_arrows``)
 
 Timings (first render per dashboard, latencies per dashboard) are printed in the terminal summary
 and written to ``artifacts/browser_timings.json``.
@@ -47,10 +62,12 @@ import json
 import os
 import re
 import secrets
+import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from airtools.portal import REPO_ROOT, Portal
@@ -87,7 +104,7 @@ _FIGURE_SIGNATURE = """(i) => {
     const step = Math.max(1, Math.floor(flat.length / 32));
     for (let k = 0; k < flat.length; k += step) parts.push(flat[k]);
   };
-  for (const t of div.data) for (const key of ['x', 'y', 'z', 'u', 'v', 'w', 'surfacecolor', 'text', 'name']) sample(t[key]);
+  for (const t of div.data) for (const key of ['x', 'y', 'z', 'u', 'v', 'w', 'surfacecolor', 'intensity', 'text', 'name']) sample(t[key]);
   return JSON.stringify(parts);
 }"""
 # arm the in-page latency clock: t0 = the first input event after this call, signature before it
@@ -199,6 +216,18 @@ def page(browser):
 
 
 @dataclass
+class Latencies:
+    """Widget -> page latencies and the kernel's share, in ms, one per step of ``Dashboard.sweep``."""
+
+    page_ms: list[float] = field(default_factory=list)
+    kernel_ms: list[float] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"widget -> page update: median {statistics.median(self.page_ms):.0f} ms, max {max(self.page_ms):.0f} ms; "
+                f"kernel: median {statistics.median(self.kernel_ms):.0f} ms, max {max(self.kernel_ms):.0f} ms")
+
+
+@dataclass
 class Dashboard:
     """An open dashboard page and the helpers that drive its widgets (see the module docstring)."""
 
@@ -272,6 +301,44 @@ class Dashboard:
         TIMINGS.setdefault(self.name, {}).setdefault("latencies_ms", {}).setdefault(label, []).append(ms)
         return ms
 
+    def kernel_ms(self) -> float:
+        text = self.page.locator(".airtools-timing").inner_text()
+        return float(re.fullmatch(r"update: (\d+) ms", text.strip()).group(1))
+
+    def sweep(self, steps, figure: int, check=None) -> Latencies:
+        """Set each ``(slider description, value)`` of ``steps`` in turn, timing it on figure ``figure``."""
+        out = Latencies()
+        for description, value in steps:
+            out.page_ms.append(self.set_slider(description, value, figure=figure))
+            self.page.wait_for_timeout(100)  # the timing label follows the figure's message
+            out.kernel_ms.append(self.kernel_ms())
+            if check is not None:
+                check()
+        return out
+
+    def message(self, timeout: float = 20) -> str:
+        box = self.page.locator(".airtools-message")
+        box.wait_for(state="visible", timeout=timeout * 1000)
+        return box.inner_text()
+
+    def upload(self, content: bytes, name: str, mime: str = "text/plain") -> None:
+        """Click the FileUpload button and give its file input (created off-DOM by ipywidgets 8) one file."""
+        with self.page.expect_file_chooser() as chooser:
+            self.page.locator("button.widget-upload").click()
+        chooser.value.set_files(files=[{"name": name, "mimeType": mime, "buffer": content}])
+
+    def atoms(self, figure: int = 0) -> np.ndarray:
+        rows = {}
+        for trace in self.figure_data(figure):
+            if trace.get("mode") == "markers" and trace["type"] == "scatter3d":
+                for label, *xyz in zip(trace["text"], trace["x"], trace["y"], trace["z"]):
+                    rows[int(re.sub(r"\D", "", label))] = xyz
+        return np.array([rows[i] for i in sorted(rows)], dtype=float)
+
+    def arrows(self, name: str, figure: int = 0) -> np.ndarray:
+        cone = next(t for t in self.figure_data(figure) if t["type"] == "cone" and t["name"] == name)
+        return np.stack([cone["u"], cone["v"], cone["w"]], axis=1).astype(float)
+
     def _widget(self, css: str, description: str):
         label = self.page.locator(".widget-label", has_text=re.compile(rf"^\s*{re.escape(description)}\s*$"))
         return self.page.locator(css, has=label).first
@@ -306,6 +373,14 @@ def open_dashboard(portal):
         return dash
 
     return _open
+
+
+@pytest.fixture
+def dash(request, page, open_dashboard):
+    """The module's ``DASHBOARD`` opened and settled (Voila refills its pool right after a page opens)."""
+    dashboard = open_dashboard(page, request.module.DASHBOARD)
+    dashboard.settle()
+    return dashboard
 
 
 def dashboard_names() -> list[str]:

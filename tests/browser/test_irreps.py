@@ -1,7 +1,6 @@
 """The irreps dashboard in a real browser: sliders redraw the harmonic and D(R), the identity holds,
 updates are fast, bad input gives a message."""
 import re
-import statistics
 
 import numpy as np
 import pytest
@@ -9,30 +8,19 @@ import pytest
 from ._budget import within_budget
 
 pytestmark = pytest.mark.browser
+DASHBOARD = "irreps"  # the conftest's `dash` fixture opens it
 
 Y, RY, D, CG = 0, 1, 2, 3  # the plotly figures on the page, in order
 PAGE_UPDATE_BUDGET_MS = 100  # DESIGN.md: widget change -> page updated
 KERNEL_BUDGET_MS = 50  # DESIGN.md: the kernel's work per widget change
 
 
-@pytest.fixture
-def dash(page, open_dashboard):
-    dashboard = open_dashboard(page, "irreps")
-    dashboard.settle()  # Voila refills its preheated pool right after a page opens: wait, then time
-    return dashboard
-
-
 def _identity_error(dash) -> float:
     return float(dash.page.locator(".identity-error").inner_text())
 
 
-def _kernel_ms(dash) -> float:
-    text = dash.page.locator(".airtools-timing").inner_text()
-    return float(re.fullmatch(r"update: (\d+) ms", text.strip()).group(1))
-
-
-def _surface(dash, index):
-    return np.array(dash.figure_data(index)[0]["surfacecolor"], dtype=float)
+def _sphere(dash, index):
+    return np.array(dash.figure_data(index)[0]["intensity"], dtype=float)
 
 
 def _matrix(dash, index):
@@ -40,11 +28,11 @@ def _matrix(dash, index):
 
 
 def test_rotation_slider_redraws_rotated_harmonic_and_D(dash):
-    Y0, RY0, D0 = _surface(dash, Y), _surface(dash, RY), _matrix(dash, D)
+    Y0, RY0, D0 = _sphere(dash, Y), _sphere(dash, RY), _matrix(dash, D)
     ms = dash.set_slider("α (°)", 130, figure=RY)
-    RY1, D1 = _surface(dash, RY), _matrix(dash, D)
+    RY1, D1 = _sphere(dash, RY), _matrix(dash, D)
     assert np.abs(RY1 - RY0).max() > 0.1 and np.abs(D1 - D0).max() > 0.1  # both really changed
-    assert np.array_equal(_surface(dash, Y), Y0)  # the unrotated harmonic stays
+    assert np.array_equal(_sphere(dash, Y), Y0)  # the unrotated harmonic stays
     assert D1.shape == (5, 5) and np.allclose(D1 @ D1.T, np.eye(5), atol=1e-6)  # D(R) is orthogonal
     assert _identity_error(dash) < 1e-6
     dash.page.set_viewport_size({"width": 1280, "height": 1500})
@@ -54,9 +42,9 @@ def test_rotation_slider_redraws_rotated_harmonic_and_D(dash):
 
 
 def test_l_slider_redraws_everything_and_rebounds_m(dash):
-    Y0 = _surface(dash, Y)
+    Y0 = _sphere(dash, Y)
     dash.set_slider("l", 4, figure=Y)
-    assert np.abs(_surface(dash, Y) - Y0).max() > 0.1
+    assert np.abs(_sphere(dash, Y) - Y0).max() > 0.1
     dash.page.wait_for_function("document.querySelectorAll('.js-plotly-plot')[2].data[0].z.length === 9")
     assert _matrix(dash, D).shape == (9, 9)
     assert _identity_error(dash) < 1e-6
@@ -72,33 +60,27 @@ def test_update_latency_within_budget(dash):
     # Latency = Enter in a slider's readout -> the D(R) heatmap's data changed in the page. The heatmap is
     # drawn after both spheres in the same update and is cheap to poll (2l+1 x 2l+1 numbers), so the
     # measurement does not add the cost of serialising the 5000-point spheres at every animation frame.
-    page_ms, kernel_ms = [], []
-    for i, angle in enumerate([10, 50, 90, 130, 170, 150, 110, 70]):
-        slider = ["α (°)", "β (°)", "γ (°)"][i % 3]
-        page_ms.append(dash.set_slider(slider, angle, figure=D))
-        dash.page.wait_for_timeout(100)  # let the timing label arrive
-        kernel_ms.append(_kernel_ms(dash))
-        assert _identity_error(dash) < 1e-6
-    for l in (3, 6, 2):
-        page_ms.append(dash.set_slider("l", l, figure=D))
-        dash.page.wait_for_timeout(100)
-        kernel_ms.append(_kernel_ms(dash))
-    print(f"widget -> page update: median {statistics.median(page_ms):.0f} ms, max {max(page_ms):.0f} ms; "
-          f"kernel: median {statistics.median(kernel_ms):.0f} ms, max {max(kernel_ms):.0f} ms")
+    angles = [(["α (°)", "β (°)", "γ (°)"][i % 3], a) for i, a in enumerate([10, 50, 90, 130, 170, 150, 110, 70])]
+    rotations = dash.sweep(angles, D, check=lambda: _assert_identity(dash))
+    degrees = dash.sweep([("l", 3), ("l", 6), ("l", 2)], D)
+    page_ms, kernel_ms = rotations.page_ms + degrees.page_ms, rotations.kernel_ms + degrees.kernel_ms
+    print(f"rotations: {rotations}\ndegrees: {degrees}")
     within_budget(kernel_ms, KERNEL_BUDGET_MS, "irreps: kernel time per widget change")
     within_budget(page_ms, PAGE_UPDATE_BUDGET_MS, "irreps: widget change -> page updated")
 
 
+def _assert_identity(dash):
+    assert _identity_error(dash) < 1e-6
+
+
 @pytest.mark.parametrize("typed", ["1e9, 0, 0", "30, 200, 10", "abc", "1, 2", "nan, 0, 0"])
 def test_invalid_angles_give_a_message_not_a_traceback(dash, typed):
-    before = _surface(dash, RY)
+    before = _sphere(dash, RY)
     box = dash.page.locator(".widget-text", has=dash.page.locator(".widget-label", has_text="type α, β, γ"))
     box.locator("input").fill(typed)
     box.locator("input").press("Enter")
-    message = dash.page.locator(".airtools-message")
-    message.wait_for(state="visible", timeout=10_000)
-    assert re.search(r"(α|β|γ|angles): expected", message.inner_text())
-    assert np.array_equal(_surface(dash, RY), before)  # nothing was redrawn from the bad input
+    assert re.search(r"(α|β|γ|angles): expected", dash.message(timeout=10))
+    assert np.array_equal(_sphere(dash, RY), before)  # nothing was redrawn from the bad input
     dash.assert_clean()  # no traceback, no error output
     if typed == "1e9, 0, 0":
         dash.screenshot("-message")

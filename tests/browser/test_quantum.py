@@ -8,16 +8,10 @@ import pytest
 from ._budget import within_budget
 
 pytestmark = pytest.mark.browser
+DASHBOARD = "quantum"  # the conftest's `dash` fixture opens it
 
 ENERGY, DENSITY, DFT = 0, 1, 2  # the plotly figures on the page, in order
 PAGE_UPDATE_BUDGET_MS = 100  # DESIGN.md: widget change -> page updated where nothing is computed
-
-
-@pytest.fixture
-def dash(page, open_dashboard):
-    dashboard = open_dashboard(page, "quantum")
-    dashboard.settle()  # Voila refills its preheated pool right after a page opens: wait, then time
-    return dashboard
 
 
 def test_short_vmc_run_converges_with_progress(dash):
@@ -44,9 +38,7 @@ def test_bad_learning_rate_gives_a_message(dash):
     box.locator("input").fill("-1")
     box.locator("input").press("Enter")
     dash.click_button("Run")
-    message = dash.page.locator(".airtools-message")
-    message.wait_for(state="visible", timeout=10_000)
-    assert "learning rate: expected" in message.inner_text()
+    assert "learning rate: expected" in dash.message(timeout=10)
     dash.assert_clean()
 
 

@@ -42,3 +42,23 @@ def test_unreadable_operator_checkpoint_is_dropped(tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match="unreadable"):
         assert pde.pretrained_fno(train=False) is None
     assert not path.exists()
+
+
+def test_cached_comparison_equals_a_fresh_one_and_is_not_shared():
+    from airtools.models.fno import FNO
+
+    model = FNO(modes=8, width=8, n_layers=2, in_channels=3, out_channels=len(pde.OPERATOR_TIMES), projection=8).eval()
+    rng = np.random.default_rng(0)
+    a, nu = float(rng.uniform(0.2, 1.4)), float(rng.uniform(0.03, 0.15))
+    first = pde.compare_with_operator("burgers", a, 2, 3, nu, 128, model)
+    first["solver"][:] = 0.0  # the caller owns its arrays: the cache stays intact
+    first["operator"][:] = 0.0
+    again = pde.compare_with_operator("burgers", a, 2, 3, nu, 128, model)
+    x = np.arange(128) / 128
+    direct = pde.solve_burgers(pde.initial_condition(x, a, 2, 3), nu, 1.0)
+    assert np.abs(again["solver"][-1] - direct).max() < 1e-6  # the cached reference is the solution
+    u0 = pde.initial_condition(x, a, 2, 3)
+    np.testing.assert_allclose(again["operator"][1:], pde.operator_predict(model, "burgers", u0, nu), atol=1e-6)
+    coarse = pde.compare_with_operator("burgers", a, 2, 3, nu, 32, model)  # another resolution, same setting
+    assert coarse["res_errors"] == again["res_errors"] and coarse["rel_error"] == again["res_errors"][32]
+    assert np.allclose(coarse["solver"], again["solver"][:, ::4])
