@@ -137,9 +137,7 @@ def test_shear_and_rattle_break_symmetry_a_loose_tolerance_forgives(dash):
 def test_bad_supercell_gives_a_message(dash, text, expected):
     before = dash.figure_data(CELL)
     _type_supercell(dash, text)
-    message = dash.page.locator(".airtools-message")
-    message.wait_for(state="visible", timeout=20_000)
-    assert expected in message.inner_text()
+    assert expected in dash.message(timeout=20)
     assert dash.figure_data(CELL) == before  # the page still shows the old cell
     dash.assert_clean()
     if "256" in expected:
@@ -148,7 +146,7 @@ def test_bad_supercell_gives_a_message(dash, text, expected):
 
 def test_good_supercell_after_a_bad_one(dash):
     _type_supercell(dash, "0, 0, 0")
-    dash.page.locator(".airtools-message").wait_for(state="visible", timeout=20_000)
+    dash.message(timeout=20)
     dash.wait_figure_change(lambda: _type_supercell(dash, "2, 1, 1"), CELL, label="supercell")
     dash.page.wait_for_function("!document.querySelector('.airtools-message')")
     assert len(_atoms(dash)[1]) == 8 and _spacegroup(dash, "Fm-3m (225)")

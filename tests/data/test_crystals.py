@@ -12,13 +12,7 @@ from airtools.data.crystals import (ELEMENTS, STRUCTURES, CrystalDataset, build_
 from airtools.models import MLCalculator, SchNet
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny graphs: one torch thread is much faster than two waiting for each other on a busy machine."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny graphs: one torch thread is much faster
 
 
 @pytest.mark.parametrize("structure, expected", [

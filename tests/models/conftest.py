@@ -1,12 +1,7 @@
-"""Model tests run torch on one thread: their tensors are tiny, and on a busy 2-core machine two OpenMP
-threads waiting for each other made them up to ~100x slower (measured: 1.8 s instead of 0.02 s per check)."""
+"""Model tests run torch on one thread (the suite's ``one_torch_thread`` fixture): their tensors are tiny."""
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
-def one_torch_thread():
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(one_torch_thread):
     yield
-    torch.set_num_threads(n_threads)
