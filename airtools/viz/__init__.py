@@ -24,7 +24,8 @@ __all__ = [
     "lesson_catalog", "dashboard_catalog", "catalog_html",
     "guard", "set_bounds", "parse_angles", "figure_widget",
     "convergence_figure", "walker_density", "density_figure", "update_density",
-    "ramachandran_figure", "contact_map_figure", "protein_view",
+    "ramachandran_figure", "contact_map_figure", "protein_view", "restyle_script", "update_ramachandran",
+    "update_contact_map", "highlight_residue", "SS_COLORS",
     "crystal_figure", "update_crystal", "energy_strain_figure",
     "THREEDMOL_URL", "THREEDMOL_VERSION",
 ]
@@ -40,7 +41,8 @@ _WHERE = {
     "_catalog": ["lesson_catalog", "dashboard_catalog", "catalog_html"],
     "_widgets": ["guard", "set_bounds", "parse_angles", "figure_widget"],
     "_quantum": ["convergence_figure", "walker_density", "density_figure", "update_density"],
-    "_proteins": ["ramachandran_figure", "contact_map_figure", "protein_view"],
+    "_proteins": ["ramachandran_figure", "contact_map_figure", "protein_view", "restyle_script", "update_ramachandran",
+                  "update_contact_map", "highlight_residue", "SS_COLORS"],
     "_crystals": ["crystal_figure", "update_crystal", "energy_strain_figure"],
     "_assets": ["THREEDMOL_URL", "THREEDMOL_VERSION"],
 }
