@@ -97,6 +97,9 @@ def _serve(args) -> int:
     portal = Portal(args.root, getattr(args, "dashboards_dir", None), lab=args.lab, dashboards=args.voila,
                     port=getattr(args, "port", 0), voila_port=getattr(args, "voila_port", 0), token=args.token)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Ctrl-C stops the portal even when started from a script in the background, where the shell makes the
+    # process ignore SIGINT and Python then installs no KeyboardInterrupt handler of its own
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         portal.start()
         print("\nairtools portal is running (Ctrl-C stops the servers and their kernels):")

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from airtools.graph import num_graphs
 from airtools.nn import AtomEmbedding, mlp

@@ -16,7 +16,6 @@ import torch
 
 from airtools.data._cache import cache_dir
 
-from ._common import check_positive
 from ._grf import gaussian_random_field
 from ._spectral import solve_burgers, solve_heat
 

@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from airtools.viz._molecules import _check, bonds, frame_molecule
+from airtools.viz._molecules import _check, bonds
 
 _DIPOLE_FLOOR = 1e-2  # e·Å (for a trained model); see the module docstring
 

@@ -157,7 +157,20 @@ _PAGE_PROBLEMS = """(markers) => {
 
 
 @pytest.fixture(scope="session")
-def portal():
+def dashboard_models():
+    """Load, or train once into the cache (a few minutes when it is cold), the models the dashboards show, *before*
+    the portal starts: Voila preheats each dashboard in a kernel that reads the cache once, as a class portal
+    does after ``airtools data build``."""
+    from airtools import pde
+    from airtools.data import pretrained_crystal_model
+    from airtools.models import pretrained, pretrained_secondary_structure
+
+    return {"molecules": pretrained("water", "schnet", progress=False), "pde": pde.pretrained_fno(progress=False),
+            "proteins": pretrained_secondary_structure(), "crystals": pretrained_crystal_model(progress=False)}
+
+
+@pytest.fixture(scope="session")
+def portal(dashboard_models):
     """The real portal (JupyterLab + preheated Voila) on free ports with a random token."""
     ARTIFACTS.mkdir(exist_ok=True)
     with open(ARTIFACTS / "portal.log", "w") as log:

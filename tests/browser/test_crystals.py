@@ -8,7 +8,6 @@ import statistics
 import numpy as np
 import pytest
 
-from airtools.data.crystals import pretrained_crystal_model
 
 from ._budget import within_budget
 
@@ -18,11 +17,6 @@ CELL, ENERGY = 0, 1  # the plotly figures on the page, in order
 PAGE_UPDATE_BUDGET_MS = 100  # DESIGN.md: widget change -> page updated
 KERNEL_BUDGET_MS = 50  # DESIGN.md: the kernel's work per widget change
 
-
-@pytest.fixture(scope="module", autouse=True)
-def crystal_model():
-    """Train (once, about a minute) or load the periodic SchNet, so the model column has numbers."""
-    return pretrained_crystal_model()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ one shows the molecule."""
 import numpy as np
 import pytest
 
-from airtools.models import pretrained
 
 from ._budget import within_budget
 
@@ -18,11 +17,6 @@ PAGE_UPDATE_BUDGET_MS = 100  # DESIGN.md: widget change -> page updated
 KERNEL_BUDGET_MS = 50  # DESIGN.md: the kernel's work per widget change
 GOOD = b"3\nwater from a file\nO 0.000 0.000 0.119\nH 0.000 0.763 -0.477\nH 0.000 -0.763 -0.477\n"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def water_model():
-    """Train (once, 1-2 min) or load the dashboard's SchNet for water, so the model panel has something to show."""
-    return pretrained("water", "schnet", progress=False)
 
 
 def _energy(dash, css) -> float:

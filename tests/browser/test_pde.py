@@ -4,19 +4,12 @@ import re
 
 import pytest
 
-from airtools import pde
-
 from ._budget import within_budget
 
 pytestmark = pytest.mark.browser
 
 LATENCY_BUDGET_MS = 100  # DESIGN.md: widget -> page update <= 100 ms
 
-
-@pytest.fixture(scope="module", autouse=True)
-def operator_weights():
-    """Train (once, ~1 min) or load the dashboard's FNO so that the operator panel has something to show."""
-    return pde.pretrained_fno(progress=False)
 
 
 def finite_values(trace) -> int:

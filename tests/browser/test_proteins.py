@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from airtools.data.proteins import dssp_labels, load_chain, torsions
-from airtools.models.residue_gnn import pretrained_secondary_structure
 from airtools.viz import SS_COLORS
 
 from ._budget import within_budget
@@ -29,11 +28,6 @@ _VIEWER_STATE = """() => {
           xyz: cas.map(a => [a.x, a.y, a.z])};
 }"""
 
-
-@pytest.fixture(scope="module", autouse=True)
-def ss_model():
-    """Train (once, about a minute) or load the secondary-structure model the dashboard shows."""
-    return pretrained_secondary_structure()
 
 
 @pytest.fixture
