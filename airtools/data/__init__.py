@@ -14,8 +14,8 @@ from ._dataset import MoleculeDataset, collate_molecules
 from ._contacts import contacts_per_residue, find_ligand, ligand_contacts
 from ._xyz import MAX_ATOMS, MAX_EXTENT, MIN_DISTANCE, read_xyz
 from .crystals import (CrystalDataset, build_crystal_dataset, bulk_crystal, collate_crystals, crystal_model_path,
-                       emt_labels, equation_of_state, pretrained_crystal_model, primitive_cell, random_alloy,
-                       spacegroup, strained)
+                       emt_labels, equation_of_state, model_energies, pretrained_crystal_model, primitive_cell,
+                       random_alloy, spacegroup, strained)
 from .interactions import (DIMER_METHOD, DimerDataset, collate_dimers, interaction_energy, pose_features,
                            relative_pose, sample_dimers, water_dimer)
 from .proteins import (SS_CLASSES, Chain, backbone_frames, ca_distances, contact_map, dssp_chains, dssp_labels,
@@ -35,5 +35,6 @@ __all__ = ["METHOD", "ALIASES", "LESSON_MOLECULES", "MoleculeDataset", "collate_
            "residue_features", "SS_CLASSES", "torsions", "backbone_frames", "contact_map", "ca_distances",
            "residue_graph", "dssp_rules", "hbond_energy",
            "CrystalDataset", "build_crystal_dataset", "bulk_crystal", "collate_crystals", "crystal_model_path",
-           "emt_labels", "equation_of_state", "pretrained_crystal_model", "primitive_cell", "random_alloy",
+           "emt_labels", "equation_of_state", "model_energies", "pretrained_crystal_model", "primitive_cell",
+           "random_alloy",
            "spacegroup", "strained"]

@@ -246,12 +246,28 @@ def equation_of_state(element: str, structure: str = "fcc", strains=np.linspace(
     volumes = np.array([c.get_volume() / len(c) for c in cells])
     if model is None:
         return volumes, np.array([float(emt_labels(c)["energy"]) / len(c) for c in cells])
-    batch = collate_crystals([CrystalDataset.from_atoms([c], dtype=torch.float64)[0] for c in cells])
+    return volumes, model_energies(model, cells)
+
+
+def model_energies(model, structures) -> np.ndarray:
+    """Energies per atom ``[n]`` (eV/atom) of periodic ``structures`` (``ase.Atoms``) by ``model``, in one batch
+    on the model's device and dtype (no labels are computed).
+
+    >>> from airtools.models import SchNet
+    >>> model_energies(SchNet(hidden=8), [bulk_crystal("Cu"), bulk_crystal("Cu", repeat=(2, 1, 1))]).shape
+    (2,)
+    """
+    structures = list(structures)
     ref = next(iter(model.buffers()))
+    n_atoms = torch.tensor([len(a) for a in structures], device=ref.device)
+    z = torch.as_tensor(np.concatenate([a.numbers for a in structures]), device=ref.device)
+    pos = torch.as_tensor(np.concatenate([a.positions for a in structures])).to(ref)
+    cell = torch.as_tensor(np.stack([a.cell[:] for a in structures])).to(ref)
+    pbc = torch.as_tensor(np.stack([a.pbc for a in structures]), device=ref.device)
+    batch = torch.repeat_interleave(torch.arange(len(structures), device=ref.device), n_atoms)
     with torch.no_grad():
-        energy = model(batch["z"].to(ref.device), batch["pos"].to(ref), batch["batch"].to(ref.device),
-                       cell=batch["cell"].to(ref), pbc=batch["pbc"].to(ref.device))
-    return volumes, energy.double().cpu().numpy() / len(base)
+        energy = model(z, pos, batch, cell=cell, pbc=pbc)  # [n_structures] eV
+    return (energy / n_atoms).double().cpu().numpy()
 
 
 def crystal_model_path(n_structures: int = 400, n_epochs: int = 60, seed: int = 0):
