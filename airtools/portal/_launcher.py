@@ -95,7 +95,7 @@ class Portal:
             if not self.dashboards_dir.is_dir():
                 self.stop()
                 raise ValueError(f"dashboards_dir: expected a folder of notebooks, got {self.dashboards_dir}")
-            env = {"AIRTOOLS_VOILA_URL": self.voila_url}  # kernels: see airtools.viz._assets.plotly_widget_esm
+            env = {"AIRTOOLS_VOILA_URL": self.voila_url}  # kernels: see airtools.viz._assets.under_portal
             if self.port:
                 env["AIRTOOLS_LAB_URL"] = self.lab_url  # the index dashboard links lessons into JupyterLab,
                 env["AIRTOOLS_LAB_TOKEN"] = self.token  # logged in (the same token the visitor already used)

@@ -1,7 +1,7 @@
 """What both portal servers mount: the ``/airtools/static/`` and ``/airtools/plotly/`` routes, ``NoCdnLinks``.
 
 ``/airtools/static/`` holds 3Dmol.js and its licence; ``/airtools/plotly/`` is the installed plotly's
-``package_data`` (its FigureWidget bundle, see ``airtools.viz._assets.plotly_widget_esm``). ``NoCdnLinks`` drops the two Font Awesome
+``package_data`` (plotly.min.js for dashboard figures, see ``airtools.viz.figure_widget``). ``NoCdnLinks`` drops the two Font Awesome
 ``<link>``s that Voila's ``lab`` template loads from cdn.jsdelivr.net (``voila.js`` already bundles
 Font Awesome), so a dashboard page -- standalone or through the server extension -- makes no
 request off 127.0.0.1.

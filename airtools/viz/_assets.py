@@ -12,10 +12,9 @@ offline. The file is fetched once, at set-up time (``airtools assets``), from th
 >>> STATIC_DIR.name
 'static'
 
-Plotly's ``FigureWidget`` is an anywidget whose ``_esm`` (plotly.js, ~5 MB) is otherwise sent through
-the kernel websocket once per figure on every page load; the portal also serves it from the installed
-plotly package at ``PLOTLY_WIDGET_URL``, and ``plotly_widget_esm()`` gives the absolute URL a figure in
-a portal Voila kernel can use instead (the browser imports it once and caches it).
+The portal also serves the installed plotly's ``package_data`` at ``PLOTLY_URL_PREFIX``: dashboard figures
+(``airtools.viz.figure_widget``) load ``plotly.min.js`` from there once per page instead of receiving
+plotly.js through the kernel websocket once per figure. ``under_portal()`` tells a kernel it runs there.
 """
 from __future__ import annotations
 
@@ -27,14 +26,13 @@ import tempfile
 from pathlib import Path
 
 __all__ = ["THREEDMOL_VERSION", "THREEDMOL_URL", "STATIC_DIR", "STATIC_URL_PREFIX", "ensure_3dmol",
-           "PLOTLY_URL_PREFIX", "PLOTLY_WIDGET_URL", "plotly_widget_esm"]
+           "PLOTLY_URL_PREFIX", "under_portal"]
 
 THREEDMOL_VERSION = "2.5.5"
 STATIC_URL_PREFIX = "/airtools/static/"
 THREEDMOL_URL = STATIC_URL_PREFIX + "3Dmol-min.js"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PLOTLY_URL_PREFIX = "/airtools/plotly/"  # serves plotly/package_data of the installed plotly
-PLOTLY_WIDGET_URL = PLOTLY_URL_PREFIX + "widgetbundle.js"
 
 _FILES = ("3Dmol-min.js", "3Dmol-min.js.LICENSE.txt")  # the viewer and its licence notice
 _MIN_BYTES = 100_000  # 2.5.5's minified build is ~540 kB; anything tiny is an error page
@@ -81,23 +79,20 @@ def ensure_3dmol(static_dir: str | Path | None = None) -> Path:
     return target
 
 
-def plotly_widget_esm() -> str | None:
-    """Absolute URL of plotly's widget bundle on the portal's Voila, or ``None`` outside the portal.
+def under_portal() -> bool:
+    """Whether this kernel runs under the portal's Voila, which serves plotly.js at ``PLOTLY_URL_PREFIX``.
 
-    Use it as the ``_esm`` of a ``plotly.graph_objects.FigureWidget`` subclass: anywidget imports an
-    ``http(s)://`` ``_esm`` as a module (once per page, HTTP-cached) instead of receiving the code in
-    each widget's state. The Voila started by ``airtools portal``/``dashboards`` sets
-    ``AIRTOOLS_VOILA_URL`` (e.g. ``http://127.0.0.1:8866``) for its kernels.
+    The Voila started by ``airtools portal``/``dashboards`` sets ``AIRTOOLS_VOILA_URL`` (e.g.
+    ``http://127.0.0.1:8866``) for its kernels.
 
     >>> import os
     >>> os.environ["AIRTOOLS_VOILA_URL"] = "http://127.0.0.1:8866"
-    >>> plotly_widget_esm()
-    'http://127.0.0.1:8866/airtools/plotly/widgetbundle.js'
-    >>> del os.environ["AIRTOOLS_VOILA_URL"]; plotly_widget_esm() is None
+    >>> under_portal()
     True
+    >>> del os.environ["AIRTOOLS_VOILA_URL"]; under_portal()
+    False
     """
-    base = os.environ.get("AIRTOOLS_VOILA_URL")
-    return base.rstrip("/") + PLOTLY_WIDGET_URL if base else None
+    return bool(os.environ.get("AIRTOOLS_VOILA_URL"))
 
 
 def _extract_atomically(tar: tarfile.TarFile, member: str, dest: Path) -> None:

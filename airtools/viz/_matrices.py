@@ -67,8 +67,10 @@ def update_heatmap(fig, M, *, labels=None, title=None) -> None:
     rows, cols = _labels(labels, M.shape)
     c = _symmetric_range(M)
     small = max(M.shape) <= _MAX_ANNOTATED
-    fig.data[0].update(z=M, x=cols, y=rows, zmin=-c, zmax=c,
-                       text=np.round(M, 2) if small else None, texttemplate="%{text}" if small else None)
+    trace = fig.data[0]
+    if trace.x is None or list(trace.x) != cols or list(trace.y) != rows:  # new labels re-lay out the axes
+        trace.update(x=cols, y=rows, texttemplate="%{text}" if small else None)
+    trace.update(z=M, zmin=-c, zmax=c, text=np.round(M, 2) if small else None)
     if title is not None:
         fig.layout.title.text = title
 

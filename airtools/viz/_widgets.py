@@ -11,19 +11,13 @@ import functools
 import html
 import math
 import time
+from pathlib import Path
+
+import numpy as np
 
 __all__ = ["guard", "set_bounds", "parse_angles", "figure_widget"]
 
-# anywidget runs a string ``_esm`` as a module from a blob: URL; this one imports plotly's widget bundle
-# from the portal's server (same origin and base URL as the page), so the browser fetches and evaluates the
-# ~5 MB bundle once per page instead of receiving it in the state of every FigureWidget.
-_PORTAL_ESM = """
-const config = document.getElementById("jupyter-config-data");
-const base = (config && JSON.parse(config.textContent).baseUrl) || "/";
-const url = new URL(base.replace(/\\/?$/, "/") + "airtools/plotly/widgetbundle.js", window.location.origin);
-const bundle = await import(url.href);
-export default bundle.default;
-"""
+_FIGURE_VIEW = Path(__file__).with_name("figure_view.js")  # the lean browser view of figure_widget
 
 
 def guard(message, timing=None):
@@ -77,15 +71,20 @@ def guard(message, timing=None):
 
 
 def figure_widget(fig):
-    """A ``go.FigureWidget`` of ``fig``, loading plotly.js from the portal when it runs under the portal.
+    """A ``go.FigureWidget`` of ``fig``; under the portal, one with a lean browser view.
 
-    Under the portal's Voila (``AIRTOOLS_VOILA_URL`` is set) the widget imports plotly's bundle from
-    ``<page origin><base url>airtools/plotly/widgetbundle.js``: with four figures on a page that is one
-    5 MB download instead of four copies through the kernel's websocket (page render ~3 s instead of
-    ~20 s on a 2-core machine). Elsewhere it is a plain ``go.FigureWidget``.
+    Under the portal's Voila (``AIRTOOLS_VOILA_URL`` is set) the widget's browser side is
+    ``figure_view.js``: plotly.js from the portal (one ~5 MB download per page, not one copy per figure
+    through the kernel's websocket), numeric arrays of any shape sent as binary buffers (plotly sends
+    matrices as JSON lists), and edits applied with ``Plotly.update`` without plotly's echo of the full
+    figure state back to the kernel after every edit. 3-D scenes draw one canvas pixel per CSS pixel
+    (plotly's default, ``plotGlPixelRatio=2``, draws four times as many). Without a GPU that halves the
+    time a widget change takes to reach the page. Elsewhere it is a plain ``go.FigureWidget``.
 
     Draw the first state into ``fig`` before wrapping it: a FigureWidget sends later changes as
     messages, which a page that connects after the notebook has run (Voila's preheated kernels) misses.
+    Python-side ``trace.on_click`` callbacks work; ``on_edits_completed`` and reading plotly's computed
+    defaults back (``full_figure_for_development``) do not, under the portal.
 
     Args:
         fig: a ``go.Figure`` (or anything ``go.FigureWidget`` accepts).
@@ -95,20 +94,58 @@ def figure_widget(fig):
 
     >>> import plotly.graph_objects as go
     >>> w = figure_widget(go.Figure(go.Scatter(y=[1, 2])))
-    >>> isinstance(w, go.FigureWidget), list(w.data[0].y)
-    (True, [1, 2])
+    >>> isinstance(w, go.FigureWidget), list(w.data[0].y), w._config["plotGlPixelRatio"]
+    (True, [1, 2], 1)
     """
     import plotly.graph_objects as go
-    from airtools.viz._assets import plotly_widget_esm
+    from airtools.viz._assets import under_portal
 
-    return _portal_figure_widget_class()(fig) if plotly_widget_esm() else go.FigureWidget(fig)
+    widget = _portal_figure_widget_class()(fig) if under_portal() else go.FigureWidget(fig)
+    widget._config = {**widget._config, "plotGlPixelRatio": 1}
+    return widget
 
 
 @functools.lru_cache(maxsize=1)
 def _portal_figure_widget_class():
     import plotly.graph_objects as go
+    from plotly.serializers import _js_to_py
+    from traitlets import Dict, List
 
-    return type("PortalFigureWidget", (go.FigureWidget,), {"_esm": _PORTAL_ESM, "__module__": __name__})
+    attrs = {"_esm": _FIGURE_VIEW, "__module__": __name__}
+    for name in ("_widget_data",):
+        attrs[name] = List().tag(sync=True, to_json=_to_js, from_json=_js_to_py)
+    for name in ("_widget_layout", "_config"):
+        attrs[name] = Dict().tag(sync=True, to_json=_to_js, from_json=_js_to_py)
+    for name in ("_py2js_addTraces", "_py2js_restyle", "_py2js_relayout", "_py2js_update", "_py2js_deleteTraces",
+                 "_py2js_moveTraces"):
+        attrs[name] = Dict(allow_none=True).tag(sync=True, to_json=_to_js, from_json=_js_to_py)
+    return type("PortalFigureWidget", (go.FigureWidget,), attrs)
+
+
+def _to_js(value, widget=None):
+    """Widget state for ``figure_view.js``: numeric arrays as ``{buffer, dtype, shape}`` (any number of dims).
+
+    >>> out = _to_js({"z": np.arange(6.0).reshape(2, 3), "i": np.arange(3), "t": ("a", "b")})
+    >>> out["z"]["dtype"], out["z"]["shape"], out["i"]["dtype"], out["t"]
+    ('float64', [2, 3], 'int32', ['a', 'b'])
+    """
+    from plotly.basedatatypes import Undefined
+
+    if isinstance(value, dict):
+        return {k: _to_js(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_js(v) for v in value]
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iu" and value.dtype.itemsize == 8:
+            small = value.size == 0 or (value.min() >= -2**31 and value.max() < 2**31)
+            value = value.astype(np.int32) if small else value.astype(np.float64)
+        if value.dtype.kind not in "iuf" or value.ndim > 2:
+            return value.tolist()
+        if value.dtype == np.float16:
+            value = value.astype(np.float32)
+        return {"buffer": memoryview(np.ascontiguousarray(value)).cast("B"), "dtype": str(value.dtype),
+                "shape": list(value.shape)}
+    return "_undefined_" if value is Undefined else value
 
 
 def set_bounds(slider, lo, hi) -> None:

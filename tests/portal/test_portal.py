@@ -120,7 +120,7 @@ def test_both_servers_serve_plotly_bundle(running):
     _, _, urls = running
     for url in urls.values():
         base = url.split("/lab")[0].split("/voila")[0].split("/?")[0]
-        status, body = _get(base + "/airtools/plotly/widgetbundle.js")
+        status, body = _get(base + "/airtools/plotly/plotly.min.js")
         assert status == 200 and len(body) > 1_000_000
 
 
