@@ -5,11 +5,12 @@ import pytest
 from airtools import pde
 
 
-def test_compare_with_operator_solver_only_matches_solvers():
-    out = pde.compare_with_operator("burgers", 1.0, 1, 2, 0.05, 64)
+@pytest.mark.parametrize("amplitude", [0.1, 1.0, 1.5, 1.234])  # on the slider's grid (solved in one batch), off it
+def test_compare_with_operator_solver_only_matches_solvers(amplitude):
+    out = pde.compare_with_operator("burgers", amplitude, 1, 2, 0.05, 64)
     assert out["solver"].shape == (11, 64) and out["t"][0] == 0 and "operator" not in out
     x = np.arange(128) / 128
-    direct = pde.solve_burgers(pde.initial_condition(x, 1.0, 1, 2), 0.05, 1.0)
+    direct = pde.solve_burgers(pde.initial_condition(x, amplitude, 1, 2), 0.05, 1.0)
     assert np.abs(out["solver"][-1] - direct[::2]).max() < 1e-6  # CFL-1 dashboard steps vs default steps
 
 
