@@ -20,8 +20,8 @@ from ._fd import fd_laplacian, solve_burgers_fd, solve_heat_fd
 from ._grf import gaussian_random_field
 from ._navier_stokes import li2021_forcing, solve_navier_stokes
 from ._operator import (AMPLITUDE_RANGE, AMPLITUDE_STEP, K_MAX, NU_RANGE, OPERATOR_TIMES, build_all,
-                        check_dashboard_inputs, compare_with_operator, initial_condition, operator_predict, pretrained_fno,
-                        pretrained_fno_path, resample, solve_pde)
+                        check_dashboard_inputs, compare_with_operator, initial_condition, operator_predict,
+                        pretrained_fno, pretrained_fno_path, resample, solve_pde)
 from ._spectral import grid, solve_burgers, solve_heat
 
 __all__ = [
@@ -33,7 +33,8 @@ __all__ = [
     # cached datasets
     "burgers_dataset", "navier_stokes_dataset", "antiderivative_dataset", "dataset_path", "build_all",
     # the dashboard's pretrained operator
-    "OPERATOR_TIMES", "NU_RANGE", "AMPLITUDE_RANGE", "AMPLITUDE_STEP", "K_MAX", "initial_condition", "check_dashboard_inputs",
+    "OPERATOR_TIMES", "NU_RANGE", "AMPLITUDE_RANGE", "AMPLITUDE_STEP", "K_MAX", "initial_condition",
+    "check_dashboard_inputs",
     "solve_pde", "resample", "compare_with_operator", "operator_predict", "pretrained_fno", "pretrained_fno_path",
     # exercise checkers (lesson 13)
     "check_fd_laplacian",

@@ -19,8 +19,8 @@ from airtools.data._cache import cache_dir
 from ._grf import gaussian_random_field
 from ._spectral import solve_burgers, solve_heat
 
-__all__ = ["OPERATOR_TIMES", "NU_RANGE", "AMPLITUDE_RANGE", "AMPLITUDE_STEP", "K_MAX", "initial_condition", "check_dashboard_inputs", "solve_pde",
-           "pretrained_fno", "pretrained_fno_path", "operator_predict", "resample", "compare_with_operator",
+__all__ = ["OPERATOR_TIMES", "NU_RANGE", "AMPLITUDE_RANGE", "AMPLITUDE_STEP", "K_MAX", "initial_condition",
+           "check_dashboard_inputs", "solve_pde", "pretrained_fno", "pretrained_fno_path", "operator_predict", "resample", "compare_with_operator",
            "build_all"]
 
 OPERATOR_TIMES = np.round(np.linspace(0.1, 1.0, 10), 10)  # output channels of the operator
@@ -244,8 +244,9 @@ def _reference(pde, amplitude, k1, k2, nu, mix) -> np.ndarray:
     overhead on 128 points), and moving the amplitude slider then costs no solve.
     """
     on_grid = round(amplitude, 10)  # a slider value like 0.7000000000000001 is the grid's 0.7
-    amplitudes = _AMPLITUDES if on_grid in _AMPLITUDES and abs(on_grid - amplitude) < 1e-12 else (amplitude,)
-    return _references(pde, amplitudes, k1, k2, nu, mix)[amplitudes.index(on_grid if len(amplitudes) > 1 else amplitude)]
+    if on_grid in _AMPLITUDES and abs(on_grid - amplitude) < 1e-12:
+        return _references(pde, _AMPLITUDES, k1, k2, nu, mix)[_AMPLITUDES.index(on_grid)]
+    return _references(pde, (amplitude,), k1, k2, nu, mix)[0]
 
 
 @lru_cache(maxsize=64)

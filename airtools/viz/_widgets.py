@@ -111,9 +111,8 @@ def _portal_figure_widget_class():
     from plotly.serializers import _js_to_py
     from traitlets import Dict, List
 
-    attrs = {"_esm": _FIGURE_VIEW, "__module__": __name__}
-    for name in ("_widget_data",):
-        attrs[name] = List().tag(sync=True, to_json=_to_js, from_json=_js_to_py)
+    attrs = {"_esm": _FIGURE_VIEW, "__module__": __name__,
+             "_widget_data": List().tag(sync=True, to_json=_to_js, from_json=_js_to_py)}
     for name in ("_widget_layout", "_config"):
         attrs[name] = Dict().tag(sync=True, to_json=_to_js, from_json=_js_to_py)
     for name in ("_py2js_addTraces", "_py2js_restyle", "_py2js_relayout", "_py2js_update", "_py2js_deleteTraces",
