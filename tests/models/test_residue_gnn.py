@@ -97,7 +97,8 @@ def test_gpu_logits_match_cpu():
     sample = secondary_structure_dataset("test")[0]
     torch.manual_seed(0)
     model = ResidueGNN().eval()
-    cpu = model(*model.inputs_of(sample))
-    gpu = model.to("cuda")(*model.inputs_of(_collate([sample], "cuda")))
+    with torch.no_grad():
+        cpu = model(*model.inputs_of(sample))
+        gpu = model.to("cuda")(*model.inputs_of(_collate([sample], "cuda")))
     torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-4, rtol=1e-4)
     assert np.isfinite(gpu.cpu().numpy()).all()
