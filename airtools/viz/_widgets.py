@@ -81,6 +81,10 @@ def figure_widget(fig):
     (plotly's default, ``plotGlPixelRatio=2``, draws four times as many). Without a GPU that halves the
     time a widget change takes to reach the page. Elsewhere it is a plain ``go.FigureWidget``.
 
+    Tick labels of 2-D axes and colour bars may overflow the figure (``ticklabeloverflow="allow"`` where
+    ``fig`` leaves it unset): plotly's default measures every tick label after every redraw to hide those
+    past the edge, a forced page layout per label (~7 ms of each small figure's redraw in a Voila page).
+
     Draw the first state into ``fig`` before wrapping it: a FigureWidget sends later changes as
     messages, which a page that connects after the notebook has run (Voila's preheated kernels) misses.
     Python-side ``trace.on_click`` callbacks work; ``on_edits_completed`` and reading plotly's computed
@@ -100,9 +104,32 @@ def figure_widget(fig):
     import plotly.graph_objects as go
     from airtools.viz._assets import under_portal
 
+    fig = _allow_tick_label_overflow(go.Figure(fig))
     widget = _portal_figure_widget_class()(fig) if under_portal() else go.FigureWidget(fig)
     widget._config = {**widget._config, "plotGlPixelRatio": 1}
     return widget
+
+
+def _allow_tick_label_overflow(fig):
+    """``fig`` with ``ticklabeloverflow="allow"`` on every 2-D axis and shown colour bar that leaves it unset.
+
+    Colour bars are touched only where they show: giving a hidden one a property would make plotly draw it.
+    """
+    def allow(obj):
+        if obj.ticklabeloverflow is None:
+            obj.ticklabeloverflow = "allow"
+
+    fig.for_each_xaxis(allow)
+    fig.for_each_yaxis(allow)
+    for trace in fig.data:
+        if "colorbar" in trace and trace.showscale is not False and trace.coloraxis is None:
+            allow(trace.colorbar)  # heatmaps, surfaces, meshes: a colour bar unless showscale=False
+        if "marker" in trace and "colorbar" in trace.marker and trace.marker.showscale:
+            allow(trace.marker.colorbar)
+    for name in fig.layout:
+        if name.startswith("coloraxis") and fig.layout[name].showscale is not False:
+            allow(fig.layout[name].colorbar)
+    return fig
 
 
 @functools.lru_cache(maxsize=1)

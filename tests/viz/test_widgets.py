@@ -33,3 +33,20 @@ def test_portal_figures_use_the_lean_view(monkeypatch):
     assert state["_widget_data"][0]["z"]["shape"] == [2, 2]
     monkeypatch.delenv("AIRTOOLS_VOILA_URL")
     assert type(figure_widget(go.Figure())).__name__ == "FigureWidget"  # plotly's own view elsewhere
+
+
+def test_tick_labels_may_overflow_unless_the_figure_says_otherwise():
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2)
+    fig.add_heatmap(z=np.eye(2), row=1, col=1)
+    fig.add_scatter(y=[1, 2], marker=dict(color=[1, 2], showscale=True), row=1, col=2)
+    fig.update_layout(coloraxis=dict(colorscale="RdBu"))
+    fig.update_yaxes(ticklabeloverflow="hide past domain", col=2)
+    w = figure_widget(fig)
+    assert [w.layout[a].ticklabeloverflow for a in ("xaxis", "xaxis2", "yaxis")] == ["allow"] * 3
+    assert w.layout.yaxis2.ticklabeloverflow == "hide past domain"  # the figure's own choice stays
+    assert w.data[0].colorbar.ticklabeloverflow == w.data[1].marker.colorbar.ticklabeloverflow == "allow"
+    assert w.layout.coloraxis.colorbar.ticklabeloverflow == "allow"
+    assert fig.layout.xaxis.ticklabeloverflow is None  # the figure passed in is not changed
+    assert w.layout.template.layout.font.color is not None  # plotly's default template kept
