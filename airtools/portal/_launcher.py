@@ -175,6 +175,9 @@ class Portal:
             sys.executable, "-m", "airtools.portal.voila_app", str(self.dashboards_dir), "--no-browser",
             f"--Voila.ip={HOST}", f"--port={self.voila_port}", "--Voila.port_retries=0",
             "--preheat_kernel=True", "--pool_size=1", f"--token={self.token}",
+            # dashboards draw plotly through airtools' own widget view (viz.figure_widget), which loads
+            # plotly.js once; plotly's lab extension would make every page download and parse a second copy
+            '--VoilaConfiguration.extension_denylist=["jupyterlab-plotly"]',
             # safety net for tabs that vanished without closing: cull kernels idle and disconnected 10 min
             "--MappingKernelManager.cull_interval=60", "--MappingKernelManager.cull_idle_timeout=600",
         ]
