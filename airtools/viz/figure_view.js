@@ -54,6 +54,17 @@ function attached(el) {
   });
 }
 
+// A figure's first draw can take a long task (plotly.js itself is evaluated first; a 3-D scene sets up
+// WebGL). First draws take turns, each in its own task after a paint, so the page shows its widgets at
+// once and the figures appear one by one, instead of one task of ~1.5 s that blocks the page until all
+// of them are drawn.
+function inTurn(draw) {
+  const afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  const turn = (window.__airtoolsFirstDraws ?? Promise.resolve()).then(afterPaint).then(draw);
+  window.__airtoolsFirstDraws = turn.catch(() => {});
+  return turn;
+}
+
 function render({model, el}) {
   const traces = (indexes) => (indexes == null ? el.data.map((_, i) => i) : [].concat(indexes));
   const handlers = {
@@ -67,8 +78,8 @@ function render({model, el}) {
   const layout = decode(model.get("_widget_layout"));
   layout.height ??= 360;  // as plotly's own view
   // edits apply in order, the first after the figure is drawn; Python sets each message, then None
-  let queue = Promise.all([plotly(), attached(el)]).then(([P]) =>
-    P.newPlot(el, decode(model.get("_widget_data")), layout, {...decode(model.get("_config")), editSelection: false}));
+  let queue = Promise.all([plotly(), attached(el)]).then(([P]) => inTurn(() =>
+    P.newPlot(el, decode(model.get("_widget_data")), layout, {...decode(model.get("_config")), editSelection: false})));
   const listeners = Object.entries(handlers).map(([name, apply]) => {
     const listener = () => {
       const m = model.get(name);
