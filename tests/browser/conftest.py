@@ -24,7 +24,9 @@ Fixture API (use these from any tests/browser/test_*.py; do not import this modu
     every notebook in the dashboards folder, for tests that run on all of them.
 
 ``Dashboard`` (returned by ``open_dashboard``):
-    ``.name``, ``.page``, ``.url``, ``.first_render_s`` (first widget visible), ``.render_s`` (all
+    ``.name``, ``.page``, ``.url``, ``.first_render_s`` (first widget visible: navigation to the first
+        animation frame at which a widget is laid out, visible, with a size; read in the page, like the
+        latencies, so that a busy page does not delay the test's own polling), ``.render_s`` (all
         outputs rendered, every plotly figure drawn: the time of the last DOM change before 0.5 s of quiet)
     ``.assert_clean()``                 raises AssertionError listing every problem found on the page
     ``.screenshot(suffix="") -> Path``  ``artifacts/screenshots/<name><suffix>.png``
@@ -138,10 +140,21 @@ _ALL_RENDERED = """() => {
     return false;
   return performance.now() - window.__airtoolsLastMutation > 500;  // views that load code late included
 }"""
-# installed before any page script: time of the latest DOM change (for "everything rendered")
+# installed before any page script: time of the latest DOM change (for "everything rendered"), and the
+# frame at which the first widget became visible (checked on every animation frame until then)
 _MUTATION_CLOCK = """window.__airtoolsLastMutation = 0;
 new MutationObserver(() => { window.__airtoolsLastMutation = performance.now(); })
-  .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});"""
+  .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+window.__airtoolsFirstWidget = null;
+const firstWidget = (frame) => {
+  const shown = [...document.querySelectorAll('.jupyter-widgets')].some((el) => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && box.top < innerHeight &&
+           el.checkVisibility({opacityProperty: true, visibilityProperty: true});
+  });
+  if (shown) window.__airtoolsFirstWidget = frame; else requestAnimationFrame(firstWidget);
+};
+requestAnimationFrame(firstWidget);"""
 _PAGE_PROBLEMS = """(markers) => {
   const found = [];
   for (const o of document.querySelectorAll('.jp-OutputArea-output')) {
@@ -371,13 +384,14 @@ def open_dashboard(portal):
         stem = name.removesuffix(".ipynb")
         portal.wait_warm(timeout=240)  # a preheated kernel is ready and the CPU is quiet
         url = f"{portal.voila_url}/voila/render/{stem}.ipynb?token={portal.token}"
-        t0 = time.perf_counter()
+        t0 = time.time()
         page.goto(url, wait_until="commit")
         page.locator(".jupyter-widgets").first.wait_for(state="visible", timeout=timeout * 1000)
-        first = time.perf_counter() - t0
+        page.wait_for_function("window.__airtoolsFirstWidget !== null", timeout=timeout * 1000)
+        first = page.evaluate("(performance.timeOrigin + window.__airtoolsFirstWidget) / 1000") - t0
         page.wait_for_function(_ALL_RENDERED, polling=50, timeout=timeout * 1000)
         quiet_ms = page.evaluate("() => performance.now() - window.__airtoolsLastMutation")
-        full = max(first, time.perf_counter() - t0 - quiet_ms / 1000)  # when the last DOM change happened
+        full = max(first, time.time() - t0 - quiet_ms / 1000)  # when the last DOM change happened
         for key, value in (("first_render_s", first), ("render_s", full)):  # a dashboard's first opening
             TIMINGS.setdefault(stem, {}).setdefault(key, value)
         dash = Dashboard(stem, page, url, first, full, portal)
