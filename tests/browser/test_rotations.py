@@ -5,6 +5,7 @@ a visible error for the MLP; updates are fast; a bad quaternion gives a message.
 import numpy as np
 import pytest
 import torch
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from airtools import so3
 
@@ -39,7 +40,7 @@ def _rotated_meter(dash, which) -> dict:
     """The meter once it shows the rotated molecule: it arrives after the molecule (the page draws that first)."""
     try:
         dash.page.wait_for_function(_METER_ROTATED, timeout=10_000)
-    except Exception:
+    except PlaywrightTimeout:
         pass  # the caller's assertions report what the meter shows
     return _meter(dash, which)
 
