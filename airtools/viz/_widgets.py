@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import math
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 __all__ = ["guard", "set_bounds", "parse_angles", "figure_widget"]
 
 _FIGURE_VIEW = Path(__file__).with_name("figure_view.js")  # the lean browser view of figure_widget
+_UPDATES = itertools.count(1)  # finished callbacks in this kernel: the timing label's data-update
 
 
 def guard(message, timing=None):
@@ -26,7 +28,9 @@ def guard(message, timing=None):
     Args:
         message: an ``ipywidgets.HTML`` cleared on success and given the error on failure
             (``ValueError`` text as is; other exceptions prefixed with their type).
-        timing: an ``ipywidgets.HTML`` that shows ``update: <ms> ms`` after each call (optional).
+        timing: an ``ipywidgets.HTML`` that shows ``update: <ms> ms`` after each call (optional); its
+            ``data-update`` attribute counts the finished calls of every guarded callback of the kernel, so
+            a test can wait until an update has finished instead of sleeping.
 
     Returns:
         a decorator; the wrapped callback takes the widget ``change`` (or nothing), returns None, and
@@ -61,7 +65,8 @@ def guard(message, timing=None):
                 busy = False
                 wrapped.last_ms = 1e3 * (time.perf_counter() - t0)
                 if timing is not None:
-                    timing.value = (f'<span class="airtools-timing" style="color:#888;font-size:0.8em">'
+                    timing.value = (f'<span class="airtools-timing" data-update="{next(_UPDATES)}" '
+                                    f'style="color:#888;font-size:0.8em">'
                                     f"update: {wrapped.last_ms:.0f} ms</span>")
 
         wrapped.last_ms = float("nan")

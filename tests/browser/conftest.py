@@ -42,8 +42,12 @@ Fixture API (use these from any tests/browser/test_*.py; do not import this modu
     ``.wait_figure_change(action, index=0, timeout=15) -> ms``  run ``action()``, wait for a data change
     ``.settle(timeout=180)``  wait until Voila re-filled its preheated pool (the refill executes the
         notebook in a new kernel and competes for CPU: call it before timing interactions)
-    ``.kernel_ms() -> ms``  the kernel time of the last update, read from the ``.airtools-timing`` label
-        (``airtools.viz.guard``)
+    ``.updates() -> int``  how many guarded callbacks with a timing label have finished in the kernel
+        (the ``data-update`` count of the ``.airtools-timing`` label, ``airtools.viz.guard``; 0 before any)
+    ``.wait_updated(timeout=20)``  wait until the callback of the last widget action (``set_slider``,
+        ``select``, ``click_button``, ``wait_figure_change``, ...) has finished: every message it sent
+        (figures, tables, the timing label) has reached the page. A condition, never a fixed delay.
+    ``.kernel_ms() -> ms``  the kernel time of the last action's update (waits for it with ``wait_updated``)
     ``.sweep(steps, figure, check=None) -> Latencies``  for each ``(slider description, value)`` in
         ``steps``: ``set_slider`` timed on figure ``figure``, then the kernel time; ``check()`` after each
         step. ``Latencies.page_ms``, ``.kernel_ms`` (lists of ms); ``str()`` gives medians and maxima.
@@ -140,6 +144,8 @@ _ALL_RENDERED = """() => {
     return false;
   return performance.now() - window.__airtoolsLastMutation > 500;  // views that load code late included
 }"""
+# finished guarded updates in the kernel (airtools.viz.guard's timing label counts them)
+_UPDATES = """() => Number(document.querySelector('.airtools-timing')?.dataset.update ?? 0)"""
 # installed before any page script: time of the latest DOM change (for "everything rendered"), and the
 # frame at which the first widget became visible (checked on every animation frame until then)
 _MUTATION_CLOCK = """window.__airtoolsLastMutation = 0;
@@ -263,6 +269,7 @@ class Dashboard:
     first_render_s: float
     render_s: float
     portal: Portal
+    _updates_before: int = 0  # ``updates()`` just before the last widget action
 
     def assert_clean(self) -> None:
         log = self.page.airtools_log
@@ -321,13 +328,21 @@ class Dashboard:
         """
         armed = self.page.evaluate(_ARM_LATENCY, index)
         assert armed, f"{self.name}: no plotly figure #{index} on the page"
+        self._updates_before = self.updates()
         action()
         self.page.wait_for_function(_FIGURE_CHANGED, arg=index, polling="raf", timeout=timeout * 1000)
         ms = self.page.evaluate("() => window.__atT1 - window.__atT0")
         TIMINGS.setdefault(self.name, {}).setdefault("latencies_ms", {}).setdefault(label, []).append(ms)
         return ms
 
+    def updates(self) -> int:
+        return self.page.evaluate(_UPDATES)
+
+    def wait_updated(self, timeout: float = 20) -> None:
+        self.page.wait_for_function(f"() => ({_UPDATES})() > {self._updates_before}", timeout=timeout * 1000)
+
     def kernel_ms(self) -> float:
+        self.wait_updated()
         text = self.page.locator(".airtools-timing").inner_text()
         return float(re.fullmatch(r"update: (\d+) ms", text.strip()).group(1))
 
@@ -336,8 +351,7 @@ class Dashboard:
         out = Latencies()
         for description, value in steps:
             out.page_ms.append(self.set_slider(description, value, figure=figure))
-            self.page.wait_for_timeout(100)  # the timing label follows the figure's message
-            out.kernel_ms.append(self.kernel_ms())
+            out.kernel_ms.append(self.kernel_ms())  # the timing label follows the figure's message
             if check is not None:
                 check()
         return out
@@ -371,6 +385,7 @@ class Dashboard:
 
     def _commit(self, action, figure, label):
         if figure is None:
+            self._updates_before = self.updates()
             action()
             return None
         return self.wait_figure_change(action, figure, label=label)

@@ -31,7 +31,7 @@ def test_displacing_an_atom_moves_energy_and_forces(dash):
     ms = dash.set_slider("y (Å)", 0.25, figure=MOL)  # pull atom 0 (O) along y
     pos1 = dash.atoms(MOL)
     assert np.allclose(pos1[0] - pos0[0], [0, 0.25, 0], atol=1e-6) and np.allclose(pos1[1:], pos0[1:])
-    dash.page.wait_for_timeout(200)
+    dash.wait_updated()  # forces and energies follow the molecule in the same update
     F1, M1 = dash.arrows(REF, MOL), dash.arrows(MODEL, MOL)
     assert np.abs(F1 - F0).max() > 0.05 and np.abs(M1 - M0).max() > 0.05  # both force sets followed
     assert _energy(dash, "e-ref") > e_ref0 + 0.1  # a stretched molecule: the reference energy rises
@@ -75,7 +75,7 @@ def test_good_upload_shows_the_molecule(dash):
     title = dash.page.locator(".js-plotly-plot .gtitle").first.text_content()
     assert "good.xyz" in title and "H2O" in title
     assert np.allclose(dash.atoms(MOL), np.array([[0, 0, 0.119], [0, 0.763, -0.477], [0, -0.763, -0.477]]), atol=1e-6)
-    dash.page.wait_for_timeout(300)
+    dash.wait_updated()
     assert _energy(dash, "e-ref") < -2000  # the reference ran on the uploaded geometry
     dash.screenshot("-uploaded")
     dash.assert_clean()

@@ -61,7 +61,7 @@ def test_rotation_turns_arrows_and_keeps_invariants(dash):
     assert np.allclose(np.linalg.norm(pos1[:, None] - pos1[None], axis=-1), d0, atol=1e-5)  # distances stay
     assert np.allclose(F1, F0 @ R.T, atol=1e-4 * np.abs(F0).max())  # PaiNN's forces turned with it
     assert np.allclose(mu1, mu0 @ R.T, atol=1e-4 * np.abs(mu0).max())  # and its dipole
-    dash.page.wait_for_timeout(200)  # the table and meter arrive in the same update
+    dash.wait_updated()  # the table and meter arrive in the same update, after the molecule
     e1 = dash.page.locator(".invariants table").inner_text().split()
     for name in ("SchNet", "PaiNN", "TFN"):  # E(Rx) equals E(x) up to float32 round-off
         row = e1[e1.index(name):e1.index(name) + 3]

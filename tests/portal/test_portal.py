@@ -127,8 +127,9 @@ def test_both_servers_serve_plotly_bundle(running):
 def _stop_and_check(proc, token, urls, sig):
     base = urls["lab"].split("/lab")[0]
     assert _get(f"{base}/api/kernels?token={token}", data=b'{"name": "python3"}')[0] == 201  # a lab kernel too
-    time.sleep(1)
-    children = psutil.Process(proc.pid).children(recursive=True)
+    deadline = time.monotonic() + 30  # the new kernel's process appears once the lab has spawned it
+    while len(children := psutil.Process(proc.pid).children(recursive=True)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert len(children) >= 4  # lab, voila, the lab kernel, the preheated dashboard kernel(s)
     proc.send_signal(sig)
     assert proc.wait(60) == 0
