@@ -8,9 +8,9 @@ and Å, cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a 
 >>> batch["pos"].shape, batch["energy"].shape
 (torch.Size([6, 3]), torch.Size([2]))
 """
-from ._cache import atomic_write, cache_dir, cache_key, cached, load_arrays, save_arrays
+from airtools.cache import atomic_write, cache_dir, cache_key, cached, load_arrays, save_arrays
 from ._dssp_rules import dssp_rules, hbond_energy
-from ._dataset import MoleculeDataset, collate_molecules
+from ._dataset import MoleculeDataset, collate_molecules, fit_atom_references
 from ._contacts import contacts_per_residue, find_ligand, ligand_contacts
 from ._xyz import MAX_ATOMS, MAX_EXTENT, MIN_DISTANCE, read_xyz
 from .crystals import (CrystalDataset, build_crystal_dataset, bulk_crystal, collate_crystals, crystal_model_path,
@@ -24,7 +24,7 @@ from .proteins import (SS_CLASSES, Chain, backbone_frames, ca_distances, contact
 from .molecules import (ALIASES, LESSON_MOLECULES, METHOD, build_all, build_dataset, compute_labels,
                         equilibrium, get_molecule, main_build, molecule_names, sample_conformers, PySCFCalculator)
 
-__all__ = ["METHOD", "ALIASES", "LESSON_MOLECULES", "MoleculeDataset", "collate_molecules",
+__all__ = ["METHOD", "ALIASES", "LESSON_MOLECULES", "MoleculeDataset", "collate_molecules", "fit_atom_references",
            "molecule_names", "get_molecule", "compute_labels", "equilibrium", "PySCFCalculator",
            "sample_conformers", "build_dataset", "build_all", "main_build", "cache_dir", "cache_key",
            "cached", "load_arrays", "save_arrays", "atomic_write", "read_xyz", "MAX_ATOMS", "MIN_DISTANCE",

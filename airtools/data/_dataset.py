@@ -1,10 +1,40 @@
-"""A torch Dataset of labelled molecules and the collate function that batches them into one graph list."""
+"""A torch Dataset of labelled molecules, the collate function that batches them into one graph list, and
+per-element reference energies fitted to a set of molecules."""
 from __future__ import annotations
 
 import numpy as np
 import torch
+from torch import Tensor
 
-__all__ = ["MoleculeDataset", "collate_molecules"]
+__all__ = ["MoleculeDataset", "collate_molecules", "fit_atom_references"]
+
+
+def fit_atom_references(zs, energies: Tensor, *, max_z: int = 100) -> Tensor:
+    r"""Per-element energies by least squares: :math:`\min_{E^\text{ref}} \sum_G (E_G - \sum_{i\in G} E^\text{ref}_{z_i})^2`.
+
+    With only one composition (conformers of one molecule) the minimum-norm solution is returned; the
+    residuals are then the energies minus their mean.
+
+    Args:
+        zs: list of ``z: [n_atoms]`` tensors, one per molecule.
+        energies: ``[n_molecules]``.
+
+    Returns:
+        ``[max_z + 1]`` float64, zero for elements that never occur.
+
+    >>> zs = [torch.tensor([1, 1]), torch.tensor([1, 1, 8])]
+    >>> fit_atom_references(zs, torch.tensor([-1.0, -76.0]), max_z=8)[[1, 8]]
+    tensor([ -0.5000, -75.0000], dtype=torch.float64)
+    """
+    energies = torch.as_tensor(energies, dtype=torch.float64).cpu()
+    if energies.shape != (len(zs),):
+        raise ValueError(f"energies: expected shape [{len(zs)}] (one per molecule), got {list(energies.shape)}")
+    counts = torch.stack([torch.bincount(z.cpu().long(), minlength=max_z + 1)[: max_z + 1] for z in zs]).double()
+    present = counts.sum(0) > 0
+    solution = torch.linalg.lstsq(counts[:, present], energies[:, None], driver="gelsd").solution[:, 0]
+    table = torch.zeros(max_z + 1, dtype=torch.float64)
+    table[present] = solution
+    return table
 
 
 class MoleculeDataset(torch.utils.data.Dataset):
@@ -16,7 +46,7 @@ class MoleculeDataset(torch.utils.data.Dataset):
 
     Args:
         z, pos, energy, forces, dipole: per-molecule sequences (arrays); ``dipole`` may be None (zeros).
-        atom_energies: ``"fit"`` (least squares, ``airtools.models.fit_atom_references``; with one
+        atom_energies: ``"fit"`` (least squares, :func:`fit_atom_references`; with one
             composition the energies become deviations from their mean), a dict {z: eV}, or None (totals).
             Pass ``dataset.atom_energies`` to ``model.set_energy_reference`` to predict total energies.
         dtype: float dtype of the tensors (default: torch's default dtype).
@@ -44,8 +74,6 @@ class MoleculeDataset(torch.utils.data.Dataset):
             if not torch.isfinite(pi).all():
                 raise ValueError(f"pos[{i}]: contains NaN or inf coordinates")
         if isinstance(atom_energies, str) and atom_energies == "fit":
-            from airtools.models import fit_atom_references
-
             table = fit_atom_references(self.z, self.energies)
             atom_energies = {int(Z): float(table[Z]) for Z in torch.unique(torch.cat(self.z))}
         self.atom_energies = dict(atom_energies or {})

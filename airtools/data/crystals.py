@@ -20,7 +20,7 @@ from ase import Atoms
 from ase.build import bulk
 from ase.calculators.emt import EMT
 
-from ._cache import cache_dir, cache_key, cached
+from airtools.cache import cache_dir, cache_key, cached
 
 __all__ = ["ELEMENTS", "STRUCTURES", "bulk_crystal", "spacegroup", "primitive_cell", "emt_labels", "strained",
            "random_alloy", "CrystalDataset", "collate_crystals", "build_crystal_dataset", "equation_of_state",
@@ -308,7 +308,9 @@ def per_atom_loss(model, batch: dict, force_weight: float = 1.0) -> torch.Tensor
 
 
 def _fit(path, n_structures, n_epochs, seed, progress):
-    from airtools.models import SchNet, fit_atom_references
+    from airtools.models import SchNet
+
+    from ._dataset import fit_atom_references
     from airtools.train import TrainConfig, save_checkpoint, seed_everything, train
 
     dataset = build_crystal_dataset(n_structures, seed=seed)

@@ -23,7 +23,7 @@ from ase.data import atomic_masses, chemical_symbols
 from ase.data.s22 import data as s22_data
 from tqdm.auto import tqdm
 
-from ._cache import cache_dir, cache_key, cached
+from airtools.cache import cache_dir, cache_key, cached
 from .molecules import _check_geometry, _threads
 
 __all__ = ["DIMER_METHOD", "water_dimer", "interaction_energy", "sample_dimers", "DimerDataset",

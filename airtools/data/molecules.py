@@ -27,7 +27,7 @@ from ase.collections import g2
 from ase.optimize import BFGS
 from tqdm.auto import tqdm
 
-from ._cache import cache_dir, cache_key, cached
+from airtools.cache import cache_dir, cache_key, cached
 from ._dataset import MoleculeDataset
 
 __all__ = ["METHOD", "ALIASES", "LESSON_MOLECULES", "molecule_names", "get_molecule", "compute_labels",

@@ -5,8 +5,7 @@
 :func:`energy_and_forces`. Neural operators for PDEs: ``FNO``, ``DeepONet``, the p4-equivariant ``GFNO``; physics-informed ``PINN``.
 """
 from ._ase import MLCalculator
-from ._base import (EnergyModel, EnergyReadout, check_inputs, dipole_moment, energy_and_forces, energy_forces_stress,
-                    fit_atom_references)
+from ._base import EnergyModel, EnergyReadout, check_inputs, dipole_moment, energy_and_forces, energy_forces_stress
 from .deeponet import DeepONet
 from .egnn import EGNN, EGNNConfig
 from .fno import FNO, FNOConfig, grid_features, relative_l2
@@ -38,7 +37,6 @@ __all__ = [
     "EnergyReadout",
     "energy_and_forces",
     "energy_forces_stress",
-    "fit_atom_references",
     "dipole_moment",
     "check_inputs",
     "MLCalculator",

@@ -40,7 +40,7 @@ class EnergyReadout(nn.Module):
 
     The scale :math:`\sigma`, shift :math:`\mu` and per-element reference energies :math:`E^\text{ref}` are
     buffers (not trained); set them with :meth:`EnergyModel.set_energy_reference`, e.g. from
-    :func:`fit_atom_references`, so the network only learns a small, O(1) correction.
+    ``airtools.data.fit_atom_references``, so the network only learns a small, O(1) correction.
 
     Shapes: ``e_atom: [n_atoms]``, ``z: [n_atoms]``, ``batch: [n_atoms]`` -> ``[n_graphs]``.
 
@@ -155,32 +155,6 @@ class EnergyModel(nn.Module):
         return self
 
 
-def fit_atom_references(zs, energies: Tensor, *, max_z: int = 100) -> Tensor:
-    r"""Per-element energies by least squares: :math:`\min_{E^\text{ref}} \sum_G (E_G - \sum_{i\in G} E^\text{ref}_{z_i})^2`.
-
-    With only one composition (conformers of one molecule) the minimum-norm solution is returned; the
-    residuals are then the energies minus their mean.
-
-    Args:
-        zs: list of ``z: [n_atoms]`` tensors, one per molecule.
-        energies: ``[n_molecules]``.
-
-    Returns:
-        ``[max_z + 1]`` float64, zero for elements that never occur.
-
-    >>> zs = [torch.tensor([1, 1]), torch.tensor([1, 1, 8])]
-    >>> fit_atom_references(zs, torch.tensor([-1.0, -76.0]), max_z=8)[[1, 8]]
-    tensor([ -0.5000, -75.0000], dtype=torch.float64)
-    """
-    energies = torch.as_tensor(energies, dtype=torch.float64).cpu()
-    if energies.shape != (len(zs),):
-        raise ValueError(f"energies: expected shape [{len(zs)}] (one per molecule), got {list(energies.shape)}")
-    counts = torch.stack([torch.bincount(z.cpu().long(), minlength=max_z + 1)[: max_z + 1] for z in zs]).double()
-    present = counts.sum(0) > 0
-    solution = torch.linalg.lstsq(counts[:, present], energies[:, None], driver="gelsd").solution[:, 0]
-    table = torch.zeros(max_z + 1, dtype=torch.float64)
-    table[present] = solution
-    return table
 
 
 def dipole_moment(q: Tensor, pos: Tensor, batch: Tensor, atomic_dipoles: Tensor | None = None) -> Tensor:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from airtools.data._cache import cache_dir, cache_key, cached
+from airtools.cache import cache_dir, cache_key, cached
 
 from ._common import check_positive
 from ._grf import gaussian_random_field

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from airtools.data._cache import cache_dir
+from airtools.cache import cache_dir
 
 from ._grf import gaussian_random_field
 from ._spectral import solve_burgers, solve_heat

@@ -4,7 +4,7 @@ import io
 import numpy as np
 import pytest
 
-import airtools.data._cache as cache_module
+import airtools.cache as cache_module
 import airtools.data.molecules as molecules
 from airtools.data import cache_dir, compute_labels, get_molecule, load_arrays, save_arrays
 

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from airtools.graph import batch_molecules
-from airtools.models import MODELS, SchNet, SchNetConfig, dipole_moment, energy_and_forces, fit_atom_references
+from airtools.data import fit_atom_references
+from airtools.models import MODELS, SchNet, SchNetConfig, dipole_moment, energy_and_forces
 
 from ._mixin import make_molecule
 
