@@ -6,7 +6,11 @@
     airtools assets                           fetch 3Dmol.js (npm, once) into airtools/viz/static
     airtools lessons run [NAMES ...]          execute lessons, print seconds against each budget
     airtools lessons check [--fix]            fail if a committed notebook stores outputs
-    airtools data build [...]                 compute the lessons' datasets into the on-disk cache
+    airtools zoo build [NAMES ...]            compute the lessons' datasets and train the zoo's models into the
+                                              cache, with a table of seconds and sizes (alias: airtools data build)
+    airtools zoo list                         the datasets and recipes ``zoo build`` knows
+    airtools train ...                        train a zoo recipe or a model on a dataset; the same as
+                                              ``python -m airtools.train`` (and ``torchrun ... -m airtools.train``)
 
 Ports: 0 picks a free one. Everything listens on 127.0.0.1 behind a Jupyter token.
 """
@@ -57,11 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fix", action="store_true", help="strip the outputs instead of failing")
     p.set_defaults(handler=_lessons_check)
 
-    data = sub.add_parser("data", help="build the offline datasets (PySCF labels, PDE solutions) into the cache")
-    dsub = data.add_subparsers(dest="action", required=True, metavar="ACTION")
-    p = dsub.add_parser("build", help="compute and cache the lessons' datasets (options: `airtools data build -h`)",
-                        add_help=False)
-    p.set_defaults(handler=_data_build, passes_extra_args=True)
+    for name, what in (("zoo", "the pretrained models and the lessons' datasets"),
+                       ("data", "alias of `airtools zoo` (the old spelling)")):
+        zoo = sub.add_parser(name, help=what)
+        zsub = zoo.add_subparsers(dest="action", required=True, metavar="ACTION")
+        p = zsub.add_parser("build", help="compute the lessons' datasets and train the zoo's models into the cache")
+        p.add_argument("names", nargs="*", help="datasets or recipes (default: all; `airtools zoo list` shows them)")
+        p.set_defaults(handler=_zoo_build)
+        p = zsub.add_parser("list", help="the names `zoo build` accepts, with what each is")
+        p.set_defaults(handler=_zoo_list)
+
+    p = sub.add_parser("train", help="train a zoo recipe or a model on a dataset (DDP under torchrun)",
+                       add_help=False)
+    p.set_defaults(handler=_train, passes_extra_args=True)
     return parser
 
 
@@ -149,21 +161,33 @@ def _lessons_run(args) -> int:
     return 1 if failed else 0
 
 
-def _data_build(args) -> int:
-    """Molecules (PySCF labels; options are passed on), the PDE track (Burgers data, the dashboard's FNO), the
-    water dimers of lesson 12, and the trained models of the proteins and crystals dashboards."""
-    from airtools.data import pretrained_crystal_model, sample_dimers
-    from airtools.data.molecules import main_build
-    from airtools.models import pretrained_secondary_structure
-    from airtools.pde import build_all as build_pde
+def _zoo_build(args) -> int:
+    from airtools import zoo
 
-    status = main_build(args.extra)
-    for path in build_pde(progress=True):
-        print(f"pde: {path}")
-    print(f"interactions: {len(sample_dimers(200, seed=0))} labelled water dimers")
-    print(f"proteins: {type(pretrained_secondary_structure()).__name__} secondary-structure model")
-    print(f"crystals: {type(pretrained_crystal_model()).__name__} EMT model")
-    return status
+    try:
+        rows = zoo.build(args.names or None, progress=True, echo=lambda text: print(text, flush=True))
+    except ValueError as err:
+        print(f"airtools zoo build: {err}", file=sys.stderr)
+        return 2
+    total = sum(r.seconds for r in rows)
+    print(f"{len(rows)} entries in {total:.0f} s; cache: {zoo.REGISTRY[next(iter(zoo.REGISTRY))].path().parent.parent}")
+    return 0
+
+
+def _zoo_list(args) -> int:
+    from airtools import zoo
+
+    for name, (folder, _) in zoo.DATASETS.items():
+        print(f"{name:<21} data   cache_dir()/{folder}")
+    for name, recipe in zoo.REGISTRY.items():
+        print(f"{name:<21} model  {recipe.summary} (v{recipe.version})")
+    return 0
+
+
+def _train(args) -> int:
+    from airtools.cli_train import main as train_main
+
+    return train_main(args.extra)
 
 
 def _lessons_check(args) -> int:

@@ -1,40 +1,47 @@
 """Offline datasets: everything is generated or computed locally and cached on disk, nothing is downloaded.
 
 ``molecules``: ASE g2 geometries, normal-mode conformers, PySCF labels (``METHOD = "rhf/sto-3g"``) in eV
-and Å, cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a SHA-256 checksum.
+and Å; ``interactions``: counterpoise-corrected water dimers; ``proteins``: real chains from
+``MDAnalysisTests`` read with gemmi; ``crystals``: ASE bulk cells with EMT labels. Everything computed is
+cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a SHA-256 checksum (``airtools.cache``).
+
+Layer: no models and no training here (``airtools.zoo`` composes data, models and training). Names load on first
+use, one submodule at a time: ``from airtools.data import get_molecule`` reads ASE's molecules without loading
+gemmi (proteins) or spglib (crystals).
 
 >>> from airtools.data import build_dataset, collate_molecules
 >>> batch = collate_molecules([build_dataset("water", 2, progress=False)[i] for i in range(2)])
 >>> batch["pos"].shape, batch["energy"].shape
 (torch.Size([6, 3]), torch.Size([2]))
 """
-from airtools.cache import atomic_write, cache_dir, cache_key, cached, load_arrays, save_arrays
-from ._dssp_rules import dssp_rules, hbond_energy
-from ._dataset import MoleculeDataset, collate_molecules, fit_atom_references
-from ._contacts import contacts_per_residue, find_ligand, ligand_contacts
-from ._xyz import MAX_ATOMS, MAX_EXTENT, MIN_DISTANCE, read_xyz
-from .crystals import (CrystalDataset, build_crystal_dataset, bulk_crystal, collate_crystals, crystal_model_path,
-                       emt_labels, equation_of_state, model_energies, pretrained_crystal_model, primitive_cell,
-                       random_alloy, spacegroup, strained)
-from .interactions import (DIMER_METHOD, DimerDataset, collate_dimers, interaction_energy, pose_features,
-                           relative_pose, sample_dimers, water_dimer)
-from .proteins import (SS_CLASSES, Chain, backbone_frames, ca_distances, contact_map, dssp_chains, dssp_labels,
-                       dssp_split, load_chain, residue_features, residue_graph, secondary_structure_dataset,
-                       torsions)
-from .molecules import (ALIASES, LESSON_MOLECULES, METHOD, build_all, build_dataset, compute_labels,
-                        equilibrium, get_molecule, main_build, molecule_names, sample_conformers, PySCFCalculator)
+from importlib import import_module
 
-__all__ = ["METHOD", "ALIASES", "LESSON_MOLECULES", "MoleculeDataset", "collate_molecules", "fit_atom_references",
-           "molecule_names", "get_molecule", "compute_labels", "equilibrium", "PySCFCalculator",
-           "sample_conformers", "build_dataset", "build_all", "main_build", "cache_dir", "cache_key",
-           "cached", "load_arrays", "save_arrays", "atomic_write", "read_xyz", "MAX_ATOMS", "MIN_DISTANCE",
-           "MAX_EXTENT",
-           "DIMER_METHOD", "water_dimer", "interaction_energy", "sample_dimers", "DimerDataset", "collate_dimers",
-           "relative_pose", "pose_features", "ligand_contacts", "find_ligand", "contacts_per_residue",
-           "Chain", "load_chain", "dssp_chains", "dssp_labels", "dssp_split", "secondary_structure_dataset",
-           "residue_features", "SS_CLASSES", "torsions", "backbone_frames", "contact_map", "ca_distances",
-           "residue_graph", "dssp_rules", "hbond_energy",
-           "CrystalDataset", "build_crystal_dataset", "bulk_crystal", "collate_crystals", "crystal_model_path",
-           "emt_labels", "equation_of_state", "model_energies", "pretrained_crystal_model", "primitive_cell",
-           "random_alloy",
-           "spacegroup", "strained"]
+_WHERE = {  # submodule -> the public names it defines (loaded on first use)
+    "_dssp_rules": ["dssp_rules", "hbond_energy"],
+    "_dataset": ["MoleculeDataset", "collate_molecules", "fit_atom_references"],
+    "_contacts": ["contacts_per_residue", "find_ligand", "ligand_contacts"],
+    "_shipped": ["shipped_structure"],
+    "_xyz": ["MAX_ATOMS", "MAX_EXTENT", "MIN_DISTANCE", "read_xyz"],
+    "crystals": ["ELEMENTS", "STRUCTURES", "CrystalDataset", "build_crystal_dataset", "bulk_crystal",
+                 "collate_crystals", "emt_labels", "equation_of_state", "primitive_cell", "random_alloy",
+                 "spacegroup", "strained"],
+    "interactions": ["DIMER_METHOD", "DimerDataset", "collate_dimers", "interaction_energy", "pose_features",
+                 "relative_pose", "sample_dimers", "water_dimer"],
+    "proteins": ["EDGE_FEATURES", "N_EDGE_FEATURES", "SS_CLASSES", "Chain", "backbone_frames", "ca_distances",
+                 "collate_chains", "contact_map", "dihedral", "dssp_chains", "dssp_labels", "dssp_split",
+                 "load_chain", "residue_features", "residue_graph", "secondary_structure_dataset", "torsions"],
+    "molecules": ["ALIASES", "LESSON_MOLECULES", "METHOD", "build_all", "build_dataset", "compute_labels",
+                 "equilibrium", "get_molecule", "molecule_names", "sample_conformers", "PySCFCalculator"],
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+__all__ = list(_MODULE_OF)
+
+
+def __getattr__(name):
+    if name in _MODULE_OF:
+        return getattr(import_module(f"airtools.data.{_MODULE_OF[name]}"), name)
+    raise AttributeError(f"module 'airtools.data' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

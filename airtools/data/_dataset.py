@@ -81,6 +81,11 @@ class MoleculeDataset(torch.utils.data.Dataset):
                            dtype=torch.float64)
         self.energy = (self.energies - ref).to(dtype)  # [n_molecules], small numbers a model can fit
 
+    @staticmethod
+    def collate(items: list[dict]) -> dict:
+        """Batch items with :func:`collate_molecules` (what ``airtools.train.train`` uses by default)."""
+        return collate_molecules(items)
+
     def __len__(self) -> int:
         return len(self.z)
 

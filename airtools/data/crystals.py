@@ -1,5 +1,6 @@
 """Crystals, offline: ASE bulk structures, spglib space groups, EMT labels (energy, forces, stress), cached
-datasets of strained and rattled cells and alloys, equations of state, and a small trained periodic model.
+datasets of strained and rattled cells and alloys, and equations of state (the trained periodic model of
+lesson 11 and the crystals dashboard is ``airtools.zoo``'s ``"crystals"`` recipe).
 
 EMT (ASE's effective-medium theory for Al, Ni, Cu, Pd, Ag, Pt, Au) is fast and real: its zero of energy is
 each element's ideal fcc crystal, so energies are already O(0.1 eV/atom) and no atom references are fitted.
@@ -23,13 +24,11 @@ from ase.calculators.emt import EMT
 from airtools.cache import cache_dir, cache_key, cached
 
 __all__ = ["ELEMENTS", "STRUCTURES", "bulk_crystal", "spacegroup", "primitive_cell", "emt_labels", "strained",
-           "random_alloy", "CrystalDataset", "collate_crystals", "build_crystal_dataset", "equation_of_state",
-           "pretrained_crystal_model", "crystal_model_path"]
+           "random_alloy", "CrystalDataset", "collate_crystals", "build_crystal_dataset", "equation_of_state"]
 
 ELEMENTS = ("Al", "Ni", "Cu", "Pd", "Ag", "Pt", "Au")  # what ASE's EMT parametrises (besides H, C, N, O)
 STRUCTURES = ("fcc", "bcc", "sc", "hcp")
-_R_CUT = 4.5  # Å, model cutoff: 3 interactions see 13.5 Å (EMT: 5.4 Å)
-_VERSION = 1  # bump when the dataset or training recipe changes: old cache files are then ignored
+_VERSION = 1  # bump when the dataset recipe changes: old cache files are then ignored
 
 
 def bulk_crystal(element: str, structure: str = "fcc", *, cubic: bool = False, repeat=(1, 1, 1),
@@ -177,6 +176,11 @@ class CrystalDataset(torch.utils.data.Dataset):
         """Label ``structures`` (``ase.Atoms``, periodic) with EMT now, uncached."""
         return cls(_label(list(structures)), dtype=dtype)
 
+    @staticmethod
+    def collate(items: list[dict]) -> dict:
+        """Batch items with :func:`collate_crystals` (what ``airtools.train.train`` uses by default)."""
+        return collate_crystals(items)
+
     def __len__(self) -> int:
         return len(self._slices)
 
@@ -227,12 +231,13 @@ def build_crystal_dataset(n_structures: int = 300, *, seed: int = 0, max_strain:
 
 
 def equation_of_state(element: str, structure: str = "fcc", strains=np.linspace(-0.04, 0.04, 9), *,
-                      model=None) -> tuple[np.ndarray, np.ndarray]:
-    """Volumes and energies per atom of the primitive cell under isotropic strains, by EMT or by ``model``.
+                      energy_fn=None) -> tuple[np.ndarray, np.ndarray]:
+    """Volumes and energies per atom of the primitive cell under isotropic strains, by EMT or by ``energy_fn``.
 
     Args:
         element, structure: see :func:`bulk_crystal`; strains: ``[n]`` linear strains (0.01 = +1 % lengths).
-        model: an energy model ``model(z, pos, batch, cell=, pbc=)``; ``None`` for EMT.
+        energy_fn: ``[ase.Atoms] -> [n]`` energies per atom, e.g. ``lambda cells:
+            airtools.models.model_energies(model, cells)`` for a trained model; ``None`` for EMT.
 
     Returns:
         ``volumes [n]`` (Å³/atom) and ``energies [n]`` (eV/atom); fit them with ``ase.eos.EquationOfState``.
@@ -244,95 +249,9 @@ def equation_of_state(element: str, structure: str = "fcc", strains=np.linspace(
     base = bulk_crystal(element, structure)
     cells = [strained(base, float(s)) for s in np.atleast_1d(strains)]
     volumes = np.array([c.get_volume() / len(c) for c in cells])
-    if model is None:
+    if energy_fn is None:
         return volumes, np.array([float(emt_labels(c)["energy"]) / len(c) for c in cells])
-    return volumes, model_energies(model, cells)
-
-
-def model_energies(model, structures) -> np.ndarray:
-    """Energies per atom ``[n]`` (eV/atom) of periodic ``structures`` (``ase.Atoms``) by ``model``, in one batch
-    on the model's device and dtype (no labels are computed).
-
-    >>> from airtools.models import SchNet
-    >>> model_energies(SchNet(hidden=8), [bulk_crystal("Cu"), bulk_crystal("Cu", repeat=(2, 1, 1))]).shape
-    (2,)
-    """
-    structures = list(structures)
-    ref = next(iter(model.buffers()))
-    n_atoms = torch.tensor([len(a) for a in structures], device=ref.device)
-    z = torch.as_tensor(np.concatenate([a.numbers for a in structures]), device=ref.device)
-    pos = torch.as_tensor(np.concatenate([a.positions for a in structures])).to(ref)
-    cell = torch.as_tensor(np.stack([a.cell[:] for a in structures])).to(ref)
-    pbc = torch.as_tensor(np.stack([a.pbc for a in structures]), device=ref.device)
-    batch = torch.repeat_interleave(torch.arange(len(structures), device=ref.device), n_atoms)
-    with torch.no_grad():
-        energy = model(z, pos, batch, cell=cell, pbc=pbc)  # [n_structures] eV
-    return (energy / n_atoms).double().cpu().numpy()
-
-
-def crystal_model_path(n_structures: int = 400, n_epochs: int = 60, seed: int = 0):
-    """Where :func:`pretrained_crystal_model` caches the checkpoint of this training recipe.
-
-    >>> crystal_model_path().name
-    'schnet-emt-crystals-400x60-s0-v1.pt'
-    """
-    return cache_dir() / "models" / f"schnet-emt-crystals-{n_structures}x{n_epochs}-s{seed}-v{_VERSION}.pt"
-
-
-def pretrained_crystal_model(*, train: bool = True, n_structures: int = 400, n_epochs: int = 60,
-                             seed: int = 0, progress: bool = False):
-    r"""A periodic SchNet trained on :func:`build_crystal_dataset` (EMT), cached in :func:`crystal_model_path`.
-
-    Per-element reference energies are fitted first (least squares) and the readout scaled by the spread
-    of the per-atom residuals; loss per batch :math:`\overline{((E - E^\text{EMT})/n)^2} + 0.1\,
-    \overline{|F - F^\text{EMT}|^2}` (eV/atom, eV/Å), AdamW with a cosine schedule (``airtools.train``);
-    trained on one thread the first time (~30-60 s on a quiet CPU), then loaded.
-
-    Returns:
-        the model in eval mode on the CPU (float32), or None when ``train=False`` and nothing is cached.
-    """
-    from airtools.train import load_or_train
-
-    path = crystal_model_path(n_structures, n_epochs, seed)
-    return load_or_train(path, lambda: _fit(path, n_structures, n_epochs, seed, progress), train=train)
-
-
-def per_atom_loss(model, batch: dict, force_weight: float = 1.0) -> torch.Tensor:
-    """Mean squared per-atom energy error plus ``force_weight`` times the force MSE (crystal batches)."""
-    from airtools.models import energy_and_forces
-
-    energy, forces = energy_and_forces(model, batch["z"], batch["pos"], batch["batch"], cell=batch["cell"],
-                                       pbc=batch["pbc"], create_graph=model.training)
-    n = batch["n_atoms"].to(energy)
-    return torch.mean(((energy - batch["energy"]) / n) ** 2) + force_weight * torch.mean((forces - batch["forces"]) ** 2)
-
-
-def _fit(path, n_structures, n_epochs, seed, progress):
-    from airtools.models import SchNet
-
-    from ._dataset import fit_atom_references
-    from airtools.train import TrainConfig, save_checkpoint, seed_everything, train
-
-    dataset = build_crystal_dataset(n_structures, seed=seed)
-    seed_everything(seed)
-    model = SchNet(hidden=32, n_filters=32, n_interactions=3, r_cut=_R_CUT)
-    zs = [dataset[i]["z"] for i in range(len(dataset))]
-    atom_ref = fit_atom_references(zs, dataset.energy, max_z=model.config.max_z)  # E ~ sum_i E_ref[z_i]
-    residual = (dataset.energy.double() - torch.stack([atom_ref[z].sum() for z in zs])) / dataset.n_atoms
-    model.set_energy_reference(atom_ref, scale=float(residual.std()))  # the network learns O(1) numbers
-    config = TrainConfig(n_epochs=n_epochs, lr=3e-3, batch_size=16, patience=None, schedule="cosine",
-                         force_weight=0.1, seed=seed, progress=progress)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny graphs: one thread is several times faster than two that wait on each other
-    try:
-        history = train(model, dataset, config, collate_fn=collate_crystals,
-                        loss_fn=lambda m, b: per_atom_loss(m, b, config.force_weight))
-    finally:
-        torch.set_num_threads(threads)
-    model = model.cpu()
-    save_checkpoint(path, model, config, extra={"best_val_loss": history.best_loss, "seconds": history.seconds,
-                                                "n_structures": n_structures})
-    return model.eval()
+    return volumes, np.asarray(energy_fn(cells), dtype=float)
 
 
 def _spglib_cell(atoms: Atoms):

@@ -146,6 +146,11 @@ class DimerDataset(torch.utils.data.Dataset):
         if self.part.shape != self.z.shape or set(self.part.tolist()) != {0, 1}:
             raise ValueError(f"part: expected 0 (monomer A) or 1 (B) for each of the {len(self.z)} atoms, both present")
 
+    @staticmethod
+    def collate(items: list[dict]) -> dict:
+        """Batch items with :func:`collate_dimers` (what ``airtools.train.train`` uses by default)."""
+        return collate_dimers(items)
+
     def __len__(self) -> int:
         return len(self.energy)
 

@@ -15,9 +15,7 @@ the conversion uses ``ase.units.Hartree`` and ``ase.units.Bohr``.
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
-import time
 
 import numpy as np
 from ase import Atoms, units
@@ -31,7 +29,7 @@ from airtools.cache import cache_dir, cache_key, cached
 from ._dataset import MoleculeDataset
 
 __all__ = ["METHOD", "ALIASES", "LESSON_MOLECULES", "molecule_names", "get_molecule", "compute_labels",
-           "equilibrium", "PySCFCalculator", "sample_conformers", "build_dataset", "build_all", "main_build"]
+           "equilibrium", "PySCFCalculator", "sample_conformers", "build_dataset", "build_all"]
 
 METHOD = "rhf/sto-3g"
 ALIASES = {"water": "H2O", "ammonia": "NH3", "methane": "CH4", "ethane": "C2H6", "ethylene": "C2H4",
@@ -242,13 +240,14 @@ def sample_conformers(name: str, n: int, *, sampling: str = "normal_modes", temp
 
 def build_dataset(name="water", n_conformers: int = 200, *, method: str = METHOD,
                   sampling: str = "normal_modes", temperature: float = 500.0, seed: int = 0,
-                  progress: bool = True, threads: int | None = None) -> MoleculeDataset:
+                  progress: bool = True, threads: int | None = None, dtype=None) -> MoleculeDataset:
     """Conformers of one or several molecules with PySCF labels, as a ``MoleculeDataset`` (eV, Å).
 
     Args:
         name: a molecule name or a list of names (``n_conformers`` each).
         n_conformers, sampling, temperature, seed: see ``sample_conformers``.
         progress: show a tqdm progress bar over the PySCF calls.
+        dtype: float dtype of the tensors (default: torch's default dtype).
 
     Returns:
         MoleculeDataset; ``energy`` relative to fitted per-element energies (``dataset.atom_energies``).
@@ -267,26 +266,9 @@ def build_dataset(name="water", n_conformers: int = 200, *, method: str = METHOD
     return MoleculeDataset([z for z, _ in jobs], [p for _, p in jobs],
                            energy=[lab["energy"] for lab in labels],
                            forces=[lab["forces"] for lab in labels],
-                           dipole=[lab["dipole"] for lab in labels])
+                           dipole=[lab["dipole"] for lab in labels], dtype=dtype)
 
 
 def build_all(names=LESSON_MOLECULES, n_conformers: int = 200, **kwargs) -> dict[str, MoleculeDataset]:
     """Build (or load from the cache) every lesson dataset: ``{name: build_dataset(name, n_conformers)}``."""
     return {nm: build_dataset(nm, n_conformers, **kwargs) for nm in names}
-
-
-def main_build(argv=None) -> int:
-    """``airtools data build [--molecules ...] [-n N] [--method M]``: fill the cache, print what was built."""
-    parser = argparse.ArgumentParser(prog="airtools data build", description=main_build.__doc__)
-    parser.add_argument("--molecules", nargs="+", default=list(LESSON_MOLECULES))
-    parser.add_argument("-n", "--n-conformers", type=int, default=200)
-    parser.add_argument("--method", default=METHOD)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    t0 = time.perf_counter()
-    datasets = build_all(args.molecules, args.n_conformers, method=args.method, seed=args.seed)
-    for nm, ds in datasets.items():
-        e = ds.energies.numpy()
-        print(f"{nm:12s} {len(ds):5d} conformers  E spread {e.std():.3f} eV (std)  [{args.method}]")
-    print(f"cache: {cache_dir() / 'molecules'}  ({time.perf_counter() - t0:.1f} s)")
-    return 0

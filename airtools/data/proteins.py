@@ -26,7 +26,7 @@ from ._protein_geometry import (BREAK_DISTANCE, EDGE_FEATURES, N_EDGE_FEATURES, 
 from ._shipped import STRUCTURES, shipped_data_dir, shipped_structure
 
 __all__ = ["Chain", "load_chain", "dssp_chains", "dssp_labels", "dssp_split", "secondary_structure_dataset",
-           "residue_features",
+           "residue_features", "collate_chains",
            "SS_CLASSES", "MAX_RESIDUES", "dihedral", "torsions", "backbone_frames", "ca_distances", "contact_map",
            "residue_graph", "torsion_features", "ca_window", "EDGE_FEATURES", "N_EDGE_FEATURES", "BREAK_DISTANCE"]
 
@@ -189,6 +189,29 @@ def residue_features(backbone, sequence: str | None = None, *, k: int = 12) -> d
             "residue_type": torch.tensor([_AMINO.get(c, 20) for c in (sequence or "X" * n)]),
             "edge_index": edge_index, "edge_attr": edge_attr.float(),
             "backbone": torch.as_tensor(np.asarray(backbone), dtype=torch.float32)}
+
+
+_NODE_KEYS = ("torsions", "phi_psi", "ca_window", "residue_type", "y")
+
+
+def collate_chains(samples: list[dict]) -> dict:
+    """Several chains as one disjoint residue graph: node tensors concatenated, edge indices offset.
+
+    Returns:
+        the node keys of the samples (``torsions [N, 9]``, ``phi_psi``, ``ca_window``, ``residue_type``, and ``y``
+        when labelled) over all N residues, ``edge_attr [E, 54]``, ``edge_index [2, E]`` and ``batch [N]`` (the
+        chain of each residue).
+
+    >>> b = collate_chains(secondary_structure_dataset("test")[:2])
+    >>> b["torsions"].shape[0] == len(b["y"]) == len(b["batch"]), int(b["edge_index"].max()) < len(b["y"])
+    (True, True)
+    """
+    sizes = [len(s["torsions"]) for s in samples]
+    offsets = torch.tensor([0] + sizes[:-1]).cumsum(0).tolist()
+    out = {key: torch.cat([s[key] for s in samples]) for key in _NODE_KEYS + ("edge_attr",) if key in samples[0]}
+    out["edge_index"] = torch.cat([s["edge_index"] + o for s, o in zip(samples, offsets)], dim=1)
+    out["batch"] = torch.repeat_interleave(torch.arange(len(samples)), torch.tensor(sizes))
+    return out
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,21 +1,28 @@
-"""The model zoo: one energy model per file, all called as ``model(z, pos, batch=None) -> energy [n_graphs]``.
+"""Architectures, one per file; energy models are called as ``model(z, pos, batch=None) -> energy [n_graphs]``.
 
 ``SchNet`` (invariant), ``EGNN`` and ``PaiNN`` (scalar-vector), ``TFN`` (tensor features on e3nn) and
 ``MLP`` (a plain, deliberately non-invariant baseline). Forces come from one wrapper,
-:func:`energy_and_forces`. Neural operators for PDEs: ``FNO``, ``DeepONet``, the p4-equivariant ``GFNO``; physics-informed ``PINN``.
+:func:`energy_and_forces`. Neural operators for PDEs: ``FNO``, ``DeepONet``, the p4-equivariant ``GFNO``;
+physics-informed ``PINN``; ``ResidueGNN`` for proteins; ``InteractionEnergy`` for dimers. Each keeps its
+settings in ``model.config`` (a dataclass; keyword arguments override it, :func:`merge_config`).
+
+Layer: no data, no training, no cache here (``airtools.train`` trains them, ``airtools.zoo`` caches trained
+ones); ``import airtools.models`` loads neither PySCF, gemmi nor spglib.
 """
 from ._ase import MLCalculator
-from ._base import EnergyModel, EnergyReadout, check_inputs, dipole_moment, energy_and_forces, energy_forces_stress
-from .deeponet import DeepONet
+from ._base import (EnergyModel, EnergyReadout, check_inputs, dipole_moment, energy_and_forces, energy_forces_stress,
+                    model_energies)
+from ._config import merge_config
+from ._demo import demo_models
+from .deeponet import DeepONet, DeepONetConfig
 from .egnn import EGNN, EGNNConfig
 from .fno import FNO, FNOConfig, grid_features, relative_l2
 from .interaction import DistanceBaseline, InteractionEnergy, interaction_loss
 from .gfno import GFNO, GFNOConfig, GroupPointwise2d, GroupSpectralConv2d, rotation_equivariance_error
 from .mlp import MLP, MLPConfig
 from .painn import PaiNN, PaiNNConfig
-from ._pretrained import demo_models, pretrained, pretrained_path
-from .pinn import PINN, boundary_loss, burgers_residual, fit_pinn, heat_residual, initial_loss, sample_collocation
-from .residue_gnn import ResidueGNN, ResidueGNNConfig, fit_secondary_structure, pretrained_secondary_structure
+from .pinn import PINN, PINNConfig, boundary_loss, burgers_residual, heat_residual, initial_loss, sample_collocation
+from .residue_gnn import INPUT_WIDTHS, ResidueGNN, ResidueGNNConfig
 from .schnet import SchNet, SchNetConfig
 from .tfn import TFN, TFNConfig
 
@@ -43,6 +50,7 @@ __all__ = [
     "FNO",
     "FNOConfig",
     "DeepONet",
+    "DeepONetConfig",
     "relative_l2",
     "grid_features",
     "GFNO",
@@ -51,20 +59,19 @@ __all__ = [
     "GroupPointwise2d",
     "rotation_equivariance_error",
     "PINN",
+    "PINNConfig",
     "burgers_residual",
     "heat_residual",
     "initial_loss",
     "boundary_loss",
     "sample_collocation",
-    "fit_pinn",
     "demo_models",
-    "pretrained",
-    "pretrained_path",
     "InteractionEnergy",
     "interaction_loss",
     "DistanceBaseline",
     "ResidueGNN",
     "ResidueGNNConfig",
-    "fit_secondary_structure",
-    "pretrained_secondary_structure",
+    "INPUT_WIDTHS",
+    "model_energies",
+    "merge_config",
 ]

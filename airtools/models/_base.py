@@ -1,12 +1,14 @@
 """What every energy model shares: input checks, the (periodic) graph, the extensive energy readout, forces and
-stress by autograd."""
-from dataclasses import fields, replace
+stress by autograd, and energies of ASE structures in one batch."""
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from airtools.graph import (check_batch, check_cell, edge_vectors, num_graphs, periodic_edge_vectors,
                             periodic_radius_graph, radius_graph, scatter_sum)
+
+from ._config import merge_config
 
 
 def check_inputs(z: Tensor, pos: Tensor, batch: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
@@ -71,13 +73,7 @@ class EnergyModel(nn.Module):
 
     def __init__(self, config_cls, config=None, **kwargs):
         super().__init__()
-        if config is not None and not isinstance(config, config_cls):
-            raise ValueError(f"config: expected a {config_cls.__name__}, got {type(config).__name__}")
-        known = {f.name for f in fields(config_cls)}
-        unknown = sorted(set(kwargs) - known)
-        if unknown:
-            raise ValueError(f"{type(self).__name__}: unknown setting(s) {unknown}; expected some of {sorted(known)}")
-        self.config = replace(config or config_cls(), **kwargs)
+        self.config = merge_config(config_cls, config, kwargs, owner=type(self).__name__)
         self.readout = EnergyReadout(self.config.max_z)
 
     def check_inputs(self, z: Tensor, pos: Tensor, batch: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
@@ -257,6 +253,28 @@ def energy_forces_stress(model: nn.Module, z: Tensor, pos: Tensor, batch: Tensor
     if create_graph:
         return energy, -grad_pos, stress
     return energy.detach(), -grad_pos.detach(), stress.detach()
+
+
+def model_energies(model, structures) -> np.ndarray:
+    """Energies per atom ``[n]`` (eV/atom) of ``structures`` (``ase.Atoms``, periodic or not) by ``model``, in one
+    batch on the model's device and dtype.
+
+    >>> from ase.build import bulk
+    >>> from airtools.models import SchNet
+    >>> model_energies(SchNet(hidden=8), [bulk("Cu"), bulk("Cu").repeat((2, 1, 1))]).shape
+    (2,)
+    """
+    structures = list(structures)
+    ref = next(iter(model.buffers()))
+    n_atoms = torch.tensor([len(a) for a in structures], device=ref.device)
+    z = torch.as_tensor(np.concatenate([a.numbers for a in structures]), device=ref.device)
+    pos = torch.as_tensor(np.concatenate([a.positions for a in structures])).to(ref)
+    cell = torch.as_tensor(np.stack([a.cell[:] for a in structures])).to(ref)
+    pbc = torch.as_tensor(np.stack([a.pbc for a in structures]), device=ref.device)
+    batch = torch.repeat_interleave(torch.arange(len(structures), device=ref.device), n_atoms)
+    with torch.no_grad():
+        energy = model(z, pos, batch, cell=cell, pbc=pbc)  # [n_structures] eV
+    return (energy / n_atoms).double().cpu().numpy()
 
 
 def _describe(x) -> str:

@@ -1,14 +1,27 @@
 r"""DeepONet: a branch net reads the input function at sensors, a trunk net reads the query point."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor, nn
 
 from airtools.nn import mlp
 
-__all__ = ["DeepONet"]
+from ._config import merge_config
+
+__all__ = ["DeepONet", "DeepONetConfig"]
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "silu": nn.SiLU}
+
+
+@dataclass
+class DeepONetConfig:
+    """Settings of :class:`DeepONet` (Lu et al.'s antiderivative example: 100 sensors, p = 40)."""
+
+    branch_sizes: tuple[int, ...] = (100, 40, 40)  # [m_sensors, hidden..., p]
+    trunk_sizes: tuple[int, ...] = (1, 40, 40)  # [d, hidden..., p]
+    activation: str = "relu"
 
 
 class DeepONet(nn.Module):
@@ -26,7 +39,7 @@ class DeepONet(nn.Module):
     net :math:`t` is an MLP ``trunk_sizes = [d, ..., p]`` with the activation applied to its last layer too
     (as in Lu et al.); :math:`b_0` is a learned scalar bias.
 
-    Args:
+    Args (fields of :class:`DeepONetConfig`; keyword arguments override ``config``):
         branch_sizes: widths of the branch net, ``[m_sensors, hidden..., p]``.
         trunk_sizes: widths of the trunk net, ``[d, hidden..., p]`` (same ``p``).
         activation: ``"relu"``, ``"tanh"``, ``"gelu"`` or ``"silu"``.
@@ -38,15 +51,17 @@ class DeepONet(nn.Module):
     - ``y: [batch, n_points, d]``, points per function -> ``[batch, n_points]`` (one point per function, the
       "triplet" format: pass ``y[:, None, :]`` and take ``[:, 0]``).
 
-    >>> model = DeepONet([100, 40, 40], [1, 40, 40])
+    >>> model = DeepONet(branch_sizes=[100, 40, 40], trunk_sizes=[1, 40, 40])
     >>> model(torch.randn(8, 100), torch.rand(50, 1)).shape
     torch.Size([8, 50])
     >>> model(torch.randn(8, 100), torch.rand(8, 3, 1)).shape
     torch.Size([8, 3])
     """
 
-    def __init__(self, branch_sizes: list[int], trunk_sizes: list[int], activation: str = "relu"):
+    def __init__(self, config: DeepONetConfig | None = None, **kwargs):
         super().__init__()
+        self.config = c = merge_config(DeepONetConfig, config, kwargs)
+        branch_sizes, trunk_sizes, activation = list(c.branch_sizes), list(c.trunk_sizes), c.activation
         for name, sizes in (("branch_sizes", branch_sizes), ("trunk_sizes", trunk_sizes)):
             if len(sizes) < 2 or not all(isinstance(s, int) and s > 0 for s in sizes):
                 raise ValueError(f"{name}: expected at least two positive widths [n_in, ..., p], got {sizes!r}")
@@ -55,7 +70,7 @@ class DeepONet(nn.Module):
                              f"got {trunk_sizes[-1]}")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        self.branch_sizes, self.trunk_sizes, self.activation = list(branch_sizes), list(trunk_sizes), activation
+        self.branch_sizes, self.trunk_sizes = branch_sizes, trunk_sizes
         self.branch = mlp(branch_sizes, ACTIVATIONS[activation])
         self.trunk = mlp(trunk_sizes, ACTIVATIONS[activation], last_act=True)
         self.bias = nn.Parameter(torch.zeros(()))

@@ -2,12 +2,14 @@ r"""Fourier neural operator (1-D and 2-D) and the relative L2 error it is traine
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
 from airtools.nn._spectral import SpectralConv1d, SpectralConv2d
+
+from ._config import merge_config
 
 __all__ = ["FNO", "FNOConfig", "relative_l2", "grid_features"]
 
@@ -135,13 +137,7 @@ def relative_l2(pred: Tensor, target: Tensor, *, reduction: str = "mean") -> Ten
 
 
 def _merge(config: FNOConfig | None, kwargs: dict) -> FNOConfig:
-    if config is not None and not isinstance(config, FNOConfig):
-        raise ValueError(f"config: expected an FNOConfig, got {type(config).__name__}")
-    known = {f.name for f in fields(FNOConfig)}
-    unknown = sorted(set(kwargs) - known)
-    if unknown:
-        raise ValueError(f"FNO: unknown setting(s) {unknown}; expected some of {sorted(known)}")
-    c = replace(config or FNOConfig(), **kwargs)
+    c = merge_config(FNOConfig, config, kwargs)
     if c.dim not in (1, 2):
         raise ValueError(f"dim: expected 1 or 2, got {c.dim!r}")
     if c.grid not in GRIDS:

@@ -37,11 +37,13 @@ representation at input and output; rotations alone treat it as a plain scalar.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
 from torch import Tensor, nn
+
+from ._config import merge_config
 
 __all__ = ["GFNO", "GFNOConfig", "GroupSpectralConv2d", "GroupPointwise2d", "rotation_equivariance_error"]
 
@@ -220,13 +222,7 @@ def _check_positive(**sizes: int) -> None:
 
 
 def _merge(config: GFNOConfig | None, kwargs: dict) -> GFNOConfig:
-    if config is not None and not isinstance(config, GFNOConfig):
-        raise ValueError(f"config: expected a GFNOConfig, got {type(config).__name__}")
-    known = {f.name for f in fields(GFNOConfig)}
-    unknown = sorted(set(kwargs) - known)
-    if unknown:
-        raise ValueError(f"GFNO: unknown setting(s) {unknown}; expected some of {sorted(known)}")
-    c = replace(config or GFNOConfig(), **kwargs)
+    c = merge_config(GFNOConfig, config, kwargs)
     for name in ("modes", "width", "n_layers", "in_channels", "out_channels", "projection"):
         if not isinstance(getattr(c, name), int) or getattr(c, name) < 1:
             raise ValueError(f"{name}: expected a positive integer, got {getattr(c, name)!r}")

@@ -10,23 +10,34 @@ and the initial and boundary conditions hold, all derivatives taken by autograd:
     \qquad r_\theta = \partial_t u + u\,\partial_x u - \nu\,\partial_x^2 u \ \text{(Burgers)}.
 
 No solution data enter the loss: the equation is the label. Training is full batch, Adam first (robust far
-from a minimum), then L-BFGS (fast local convergence on this smooth, deterministic loss), as in the paper.
+from a minimum), then L-BFGS (fast local convergence on this smooth, deterministic loss), as in the paper:
+``airtools.train.fit_full_batch``.
 """
 from __future__ import annotations
 
-import time
 import warnings
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from airtools.nn import mlp
-from airtools.train import History
 
-__all__ = ["PINN", "burgers_residual", "heat_residual", "initial_loss", "boundary_loss", "sample_collocation",
-           "fit_pinn"]
+from ._config import merge_config
+
+__all__ = ["PINN", "PINNConfig", "burgers_residual", "heat_residual", "initial_loss", "boundary_loss",
+           "sample_collocation"]
+
+
+@dataclass
+class PINNConfig:
+    """Settings of :class:`PINN`: Raissi et al.'s Burgers network has 8 hidden layers of 20."""
+
+    hidden: int = 20
+    n_layers: int = 8
+    lower: tuple[float, float] | None = None  # (x_min, t_min); None: no scaling
+    upper: tuple[float, float] | None = None  # (x_max, t_max)
 
 
 class PINN(nn.Module):
@@ -38,7 +49,7 @@ class PINN(nn.Module):
     tanh (smooth, every derivative non-zero) because the loss contains second derivatives; Xavier-normal
     weights and zero biases as in Raissi et al.
 
-    Args:
+    Args (fields of :class:`PINNConfig`; keyword arguments override ``config``):
         hidden: width of each hidden layer (Raissi et al.: 20).
         n_layers: number of hidden layers (Raissi et al.: 8 for Burgers).
         lower, upper: ``(x_min, t_min)``, ``(x_max, t_max)`` of the domain; None: no scaling.
@@ -50,9 +61,10 @@ class PINN(nn.Module):
     torch.Size([5])
     """
 
-    def __init__(self, hidden: int = 20, n_layers: int = 8, lower: Sequence[float] | None = None,
-                 upper: Sequence[float] | None = None):
+    def __init__(self, config: PINNConfig | None = None, **kwargs):
         super().__init__()
+        self.config = c = merge_config(PINNConfig, config, kwargs)
+        lower, upper, hidden, n_layers = c.lower, c.upper, c.hidden, c.n_layers
         if (lower is None) != (upper is None):
             raise ValueError("lower, upper: give both box corners or neither")
         if lower is not None and (len(lower) != 2 or len(upper) != 2 or not all(b > a for a, b in zip(lower, upper))):
@@ -194,61 +206,3 @@ def sample_collocation(n: int, lower: Sequence[float], upper: Sequence[float], *
         unit = sampler.random(n)
     points = qmc.scale(unit, lower, upper)
     return torch.as_tensor(points, dtype=dtype or torch.get_default_dtype(), device=device)
-
-
-def fit_pinn(model: nn.Module, loss_fn: Callable[[], Tensor], *, n_adam: int = 1000, lr: float = 1e-3,
-             n_lbfgs: int = 500, progress: bool = True) -> History:
-    r"""Full-batch training: ``n_adam`` Adam steps, then L-BFGS (strong-Wolfe line search) for ``n_lbfgs``
-    loss evaluations.
-
-    Args:
-        model: trained in place (its parameters are what the optimisers move).
-        loss_fn: ``loss_fn() -> scalar``, the whole PINN loss (collocation, initial and boundary points fixed).
-        n_adam, lr: Adam steps and learning rate; n_lbfgs: L-BFGS loss evaluations (line-search ones count;
-            the last line search may add a few).
-
-    Returns:
-        :class:`airtools.train.History` with ``train_loss`` per Adam step / L-BFGS evaluation, ``best_loss``
-        (the final loss, ``best_epoch`` its index) and ``seconds``.
-
-    >>> _ = torch.manual_seed(0); model = PINN(hidden=8, n_layers=2)
-    >>> x = torch.linspace(-1, 1, 16)
-    >>> loss_fn = lambda: initial_loss(model, x, torch.sin(x))   # fit u(x, 0) = sin x
-    >>> h = fit_pinn(model, loss_fn, n_adam=50, lr=1e-2, n_lbfgs=50, progress=False)
-    >>> h.train_loss[-1] < 1e-2 * h.train_loss[0]
-    True
-    """
-    history, t0 = History(), time.perf_counter()
-    params = [p for p in model.parameters() if p.requires_grad]
-    model.train()
-    adam = torch.optim.Adam(params, lr=lr)
-    bar = tqdm(total=n_adam + n_lbfgs, desc="PINN (Adam → L-BFGS)", disable=not progress)
-    for _ in range(n_adam):
-        adam.zero_grad(set_to_none=True)
-        loss = loss_fn()
-        loss.backward()
-        adam.step()
-        history.train_loss.append(loss.item())
-        bar.update()
-        bar.set_postfix(loss=f"{history.train_loss[-1]:.2e}", refresh=False)
-    if n_lbfgs > 0:
-        lbfgs = torch.optim.LBFGS(params, lr=1.0, max_iter=n_lbfgs, max_eval=n_lbfgs, history_size=50,
-                                  tolerance_grad=1e-9, tolerance_change=1e-12, line_search_fn="strong_wolfe")
-
-        def closure():
-            lbfgs.zero_grad(set_to_none=True)
-            loss = loss_fn()
-            loss.backward()
-            history.train_loss.append(loss.item())
-            bar.update()
-            bar.set_postfix(loss=f"{history.train_loss[-1]:.2e}", refresh=False)
-            return loss
-
-        lbfgs.step(closure)
-    bar.close()
-    model.eval()
-    history.best_epoch = len(history.train_loss) - 1
-    history.best_loss = history.train_loss[-1] if history.train_loss else float("nan")
-    history.lr = [lr] * n_adam + [1.0] * (len(history.train_loss) - n_adam)
-    history.seconds = time.perf_counter() - t0
-    return history

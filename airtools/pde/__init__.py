@@ -15,13 +15,12 @@ True
 """
 from ._datasets import antiderivative_dataset, burgers_dataset, dataset_path, navier_stokes_dataset
 from ._exact import cole_hopf_burgers, heat_exact, periodic_burgers_exact, taylor_green_vorticity
-from ._exercises import check_fd_laplacian
 from ._fd import fd_laplacian, solve_burgers_fd, solve_heat_fd
 from ._grf import gaussian_random_field
 from ._navier_stokes import li2021_forcing, solve_navier_stokes
-from ._operator import (AMPLITUDE_RANGE, AMPLITUDE_STEP, K_MAX, NU_RANGE, OPERATOR_TIMES, build_all,
+from ._operator import (AMPLITUDE_RANGE, AMPLITUDE_STEP, K_MAX, N_TRAIN, NU_RANGE, OPERATOR_TIMES,
                         check_dashboard_inputs, compare_with_operator, initial_condition, operator_predict,
-                        pretrained_fno, pretrained_fno_path, resample, solve_pde)
+                        operator_training_data, resample, solve_pde)
 from ._spectral import grid, solve_burgers, solve_heat
 
 __all__ = [
@@ -31,11 +30,9 @@ __all__ = [
     # exact solutions and random inputs
     "heat_exact", "periodic_burgers_exact", "cole_hopf_burgers", "taylor_green_vorticity", "gaussian_random_field",
     # cached datasets
-    "burgers_dataset", "navier_stokes_dataset", "antiderivative_dataset", "dataset_path", "build_all",
-    # the dashboard's pretrained operator
-    "OPERATOR_TIMES", "NU_RANGE", "AMPLITUDE_RANGE", "AMPLITUDE_STEP", "K_MAX", "initial_condition",
-    "check_dashboard_inputs",
-    "solve_pde", "resample", "compare_with_operator", "operator_predict", "pretrained_fno", "pretrained_fno_path",
-    # exercise checkers (lesson 13)
-    "check_fd_laplacian",
+    "burgers_dataset", "navier_stokes_dataset", "antiderivative_dataset", "dataset_path",
+    # the dashboard's operator task (the trained FNO: airtools.zoo, "burgers-heat-fno")
+    "OPERATOR_TIMES", "NU_RANGE", "AMPLITUDE_RANGE", "AMPLITUDE_STEP", "K_MAX", "N_TRAIN", "initial_condition",
+    "check_dashboard_inputs", "operator_training_data",
+    "solve_pde", "resample", "compare_with_operator", "operator_predict",
 ]

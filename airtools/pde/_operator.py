@@ -1,10 +1,11 @@
-"""A small pretrained FNO for the pde dashboard: u0 -> u(t) on t = 0.1, ..., 1 for heat and Burgers.
+"""The pde dashboard's operator task: u0 -> u(t) on t = 0.1, ..., 1 for heat and Burgers.
 
 One model serves both equations: its input channels are u0(x), the viscosity (log-scaled to [0, 1]
 inside the equation's range) and a flag (0 heat, 1 Burgers); its 10 output channels are u at
-``OPERATOR_TIMES``. Trained once on the two-mode initial conditions of ``initial_condition`` plus
-Gaussian random fields, at n = 64, and cached under ``cache_dir()/pde/`` (atomic write; an unreadable
-file is retrained). Evaluate at any n: the FNO is resolution independent.
+``OPERATOR_TIMES``. :func:`operator_training_data` makes its training set (two-mode initial conditions of
+:func:`initial_condition` plus Gaussian random fields, at n = 64); the trained FNO is ``airtools.zoo``'s
+``"burgers-heat-fno"`` recipe; :func:`compare_with_operator` evaluates any such model against the solver at
+any n (the FNO is resolution independent).
 """
 from __future__ import annotations
 
@@ -13,22 +14,20 @@ from functools import lru_cache
 
 import numpy as np
 import torch
-
-from airtools.cache import cache_dir
+from tqdm.auto import tqdm
 
 from ._grf import gaussian_random_field
 from ._spectral import solve_burgers, solve_heat
 
-__all__ = ["OPERATOR_TIMES", "NU_RANGE", "AMPLITUDE_RANGE", "AMPLITUDE_STEP", "K_MAX", "initial_condition",
-           "check_dashboard_inputs", "solve_pde", "pretrained_fno", "pretrained_fno_path", "operator_predict", "resample", "compare_with_operator",
-           "build_all"]
+__all__ = ["OPERATOR_TIMES", "NU_RANGE", "AMPLITUDE_RANGE", "AMPLITUDE_STEP", "K_MAX", "N_TRAIN", "initial_condition",
+           "check_dashboard_inputs", "solve_pde", "operator_training_data", "operator_predict", "resample",
+           "compare_with_operator"]
 
 OPERATOR_TIMES = np.round(np.linspace(0.1, 1.0, 10), 10)  # output channels of the operator
 NU_RANGE = {"heat": (1e-3, 2e-2), "burgers": (2e-2, 2e-1)}  # viscosities the operator was trained on
 AMPLITUDE_RANGE, K_MAX, N_TRAIN, N_SOLVE = (0.1, 1.5), 4, 64, 128
 AMPLITUDE_STEP = 0.05  # the dashboard slider's step: its amplitudes are solved together, in one batch
 _AMPLITUDES = tuple(np.round(np.arange(AMPLITUDE_RANGE[0], AMPLITUDE_RANGE[1] + AMPLITUDE_STEP / 2, AMPLITUDE_STEP), 10))
-_VERSION = 1
 
 
 def initial_condition(x, amplitude=1.0, k1=1, k2=2, mix=0.5):
@@ -113,35 +112,15 @@ def operator_predict(model, pde: str, u0, nu):
     return out.double().cpu().numpy() if was_numpy else out
 
 
-def pretrained_fno_path():
-    """Where the dashboard operator's weights are cached."""
-    return cache_dir() / "pde" / f"fno-heat-burgers-v{_VERSION}.pt"
-
-
-def pretrained_fno(*, train=True, n_samples=800, n_epochs=30, progress=True, seed=0):
-    """The dashboard's FNO (heat and Burgers), loaded from the cache or trained once (< 60 s on 2 cores).
-
-    Args:
-        train: when nothing valid is cached: train (True) or return None (False, e.g. for a fast page).
-        n_samples, n_epochs, seed: training settings (per equation: n_samples / 2 trajectories).
-        progress: tqdm bars for data generation and training.
-
-    Returns:
-        an ``airtools.models.fno.FNO`` in eval mode on the CPU (``.to(device)`` it), or None.
-    """
-    from airtools.train import load_or_train
-
-    path = pretrained_fno_path()
-    return load_or_train(path, lambda: _train(path, n_samples, n_epochs, progress, seed), train=train,
-                         what="operator")
-
-
-def _training_data(n_samples, seed, progress):
-    """Inputs ``[N, N_TRAIN, 3]`` and targets ``[N, N_TRAIN, 10]``: half heat, half Burgers; initial
+def operator_training_data(n_samples: int = 800, seed: int = 0, progress: bool = False):
+    """Inputs ``[N, N_TRAIN, 3]`` and targets ``[N, N_TRAIN, 10]`` (float32): half heat, half Burgers; initial
     conditions half two-mode (random A, k1, k2, m, shift), half GRF scaled to max |u0| = A; ν from 16
-    log-spaced values per equation (so each value is one batched solve)."""
-    from tqdm.auto import tqdm
+    log-spaced values per equation (so each value is one batched solve on ``N_SOLVE`` points).
 
+    >>> a, u = operator_training_data(4, seed=1)
+    >>> a.shape, u.shape
+    (torch.Size([4, 64, 3]), torch.Size([4, 64, 10]))
+    """
     g = torch.Generator().manual_seed(seed)
     r = lambda *s: torch.rand(*s, generator=g, dtype=torch.float64)  # noqa: E731
     x = torch.arange(N_SOLVE, dtype=torch.float64) / N_SOLVE
@@ -164,23 +143,6 @@ def _training_data(n_samples, seed, progress):
         inputs.append(_features(pde, u0[:, ::step], nu).float())
         targets.append(u[..., ::step].movedim(-2, -1).float())  # [m, n, T]
     return torch.cat(inputs), torch.cat(targets)
-
-
-def _train(path, n_samples, n_epochs, progress, seed):
-    from airtools.models.fno import FNO
-    from airtools.train import TrainConfig, save_checkpoint, seed_everything, train
-
-    a, u = _training_data(n_samples, seed, progress)
-    seed_everything(seed)
-    model = FNO(modes=16, width=32, n_layers=4, in_channels=3, out_channels=len(OPERATOR_TIMES), projection=64)
-    config = TrainConfig(n_epochs=n_epochs, lr=3e-3, batch_size=32, val_fraction=0.1, patience=None,
-                         schedule="cosine", seed=seed, device="cpu", progress=progress)
-    # error relative to the whole batch, not per sample: fast-decaying heat trajectories have norms ~0
-    history = train(model, torch.utils.data.TensorDataset(a, u), config,
-                    loss_fn=lambda m, b: torch.linalg.vector_norm(m(b[0]) - b[1]) / torch.linalg.vector_norm(b[1]))
-    save_checkpoint(path, model, config, extra={"val_batch_relative_l2": history.best_loss, "seconds": history.seconds,
-                                                "times": OPERATOR_TIMES.tolist(), "n_train": N_TRAIN})
-    return model
 
 
 def resample(u, n: int):
@@ -278,16 +240,3 @@ def _operator_error(model, setting, r: int) -> float:
     """Relative L2 error of ``_operator_at`` against the solver at times > 0."""
     op, truth = _operator_at(model, setting, r), resample(_reference(*setting), r)[1:]
     return float(np.linalg.norm(op - truth) / np.linalg.norm(truth))
-
-
-def build_all(progress=True) -> list:
-    """What ``airtools data build`` runs for the PDE track: lesson 13's Burgers data and the dashboard's FNO.
-
-    Returns:
-        the cache files written or found.
-    """
-    from ._datasets import burgers_dataset, dataset_path
-
-    burgers_dataset(64, 128, seed=0, progress=progress)
-    pretrained_fno(progress=progress)
-    return [dataset_path("burgers", 64, 128, 0.1, 1.0, 0, 256), pretrained_fno_path()]

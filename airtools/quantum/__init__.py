@@ -26,13 +26,12 @@ from ._ansatz import (
     make_ansatz,
 )
 from ._sampler import MetropolisSampler
+from ._density import exact_density, walker_density
 from ._vmc import VMC, EnergyEstimate, VMCResult, blocking_error, local_energy, run_vmc, walker_error
-from ._exercises import check_hydrogen_local_energy
 from .dft import (KSResult, ao_matrices, density, density_slice, energies_by_functional, integrate_density,
                   make_mol, run_kohn_sham)
 from .dft_learning import (FOCK_IRREPS, FockModel, MLPBaseline, distances, fit, fock_to_irreps, irreps_to_fock,
                            water_dft_dataset)
-from .dft_exercises import check_density_from_dm
 from .dft_rotation import M_D, M_P, ao_wigner_D, pyscf_to_e3nn, rotate_mol
 
 __all__ = [
@@ -45,13 +44,11 @@ __all__ = [
     "ANSATZ_KINDS",
     # sampling and variational Monte Carlo (_sampler, _vmc)
     "MetropolisSampler", "local_energy", "blocking_error", "walker_error", "EnergyEstimate", "VMC", "VMCResult",
-    "run_vmc",
-    # exercise checkers of lesson 05 (_exercises)
-    "check_hydrogen_local_energy",
+    "run_vmc", "exact_density", "walker_density",
     # DFT helpers (dft*.py) go below
     "KSResult", "make_mol", "run_kohn_sham", "density", "integrate_density", "density_slice",
     "energies_by_functional", "ao_matrices",
-    "M_P", "M_D", "pyscf_to_e3nn", "ao_wigner_D", "rotate_mol", "check_density_from_dm",
+    "M_P", "M_D", "pyscf_to_e3nn", "ao_wigner_D", "rotate_mol",
     "FOCK_IRREPS", "water_dft_dataset", "fock_to_irreps", "irreps_to_fock", "FockModel", "MLPBaseline",
     "distances", "fit",
 ]

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from airtools.data import get_molecule
+
 __all__ = ["KSResult", "make_mol", "run_kohn_sham", "density", "integrate_density", "density_slice",
            "energies_by_functional", "ao_matrices"]
 
@@ -52,7 +54,6 @@ def make_mol(atoms, basis: str = "sto-3g", *, unit: str = "Angstrom", charge: in
     from pyscf import gto
 
     if isinstance(atoms, str) and not any(c.isdigit() for c in atoms):
-        from airtools.data import get_molecule
         atoms = get_molecule(atoms)
     if hasattr(atoms, "get_chemical_symbols"):  # ASE Atoms (positions in Å)
         atoms, unit = list(zip(atoms.get_chemical_symbols(), atoms.positions.tolist())), "Angstrom"

@@ -17,6 +17,9 @@ import numpy as np
 import torch
 from e3nn import o3
 
+from airtools.cache import cache_dir, cache_key, cached
+from airtools.data import sample_conformers
+
 __all__ = ["FOCK_IRREPS", "water_dft_dataset", "fock_to_irreps", "irreps_to_fock", "FockModel", "MLPBaseline",
            "distances", "fit"]
 
@@ -159,8 +162,6 @@ def water_dft_dataset(n: int = 80, *, temperature: float = 1500.0, seed: int = 0
         dict of float64 tensors: ``pos [n, 3, 3]`` (Å), ``fock [n, 7, 7]`` (RHF/STO-3G, Ha), ``e_cheap [n]``
         (RHF/STO-3G, Ha), ``e_good [n]`` (PBE/6-31G, grid level 1, Ha).
     """
-    from airtools.data import cache_dir, cache_key, cached, sample_conformers
-
     pos = sample_conformers("water", n, temperature=temperature, seed=seed)
     path = cache_dir() / "dft" / f"{cache_key('water_dft', 1, pos)}.npz"
     return {k: torch.from_numpy(v) for k, v in cached(path, lambda: _labels(pos)).items()}

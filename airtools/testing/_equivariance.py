@@ -27,7 +27,7 @@ from e3nn import o3
 
 from airtools.so3 import random_rotation, wigner_D
 
-__all__ = ["assert_equivariant", "equivariance_error", "transformation_errors"]
+__all__ = ["assert_equivariant", "equivariance_error", "transformation_errors", "relative_error", "random_permutation"]
 
 SPECIAL_KINDS = ("cartesian_points", "cartesian_vectors", "cartesian_pseudovectors")
 N_POINTS = 5  # rows of each random input: [N_POINTS, dim]

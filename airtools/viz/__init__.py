@@ -1,7 +1,8 @@
 """Plotting helpers shared by lessons and dashboards: plotly figures and py3Dmol views.
 
 Functions on the sphere (spherical harmonics), matrices (Wigner-D, Clebsch-Gordan blocks) as diverging
-heatmaps with zero at white, molecules in 3-D, and the portal's catalog of lessons and dashboards.
+heatmaps with zero at white, molecules, proteins and crystals in 3-D, widgets plumbing for dashboards, and the
+portal's catalog of lessons and dashboards. Figures receive arrays: nothing here runs a model or a solver.
 3Dmol.js is served locally at ``THREEDMOL_URL`` (never a CDN).
 
 Names are loaded lazily: ``from airtools.viz import lesson_catalog`` (the portal's landing page) reads
@@ -19,11 +20,11 @@ __all__ = [
     "matrix_heatmap", "update_heatmap", "m_labels", "wigner_D_figure", "clebsch_gordan_figure",
     "clebsch_gordan_matrix", "decomposition_text", "matrix_html",
     "molecule_figure", "bonds", "frame_molecule",
-    "add_arrows", "update_molecule", "parse_quaternion", "reference_outputs", "rotation_report",
+    "add_arrows", "update_molecule", "parse_quaternion",
     "molecule_view",
     "lesson_catalog", "dashboard_catalog", "catalog_html",
-    "guard", "set_bounds", "parse_angles", "figure_widget",
-    "convergence_figure", "walker_density", "density_figure", "update_density",
+    "guard", "set_bounds", "parse_angles", "figure_widget", "ModelStatus",
+    "convergence_figure", "density_figure", "update_density",
     "ramachandran_figure", "contact_map_figure", "protein_view", "restyle_script", "update_ramachandran",
     "update_contact_map", "highlight_residue", "SS_COLORS",
     "crystal_figure", "update_crystal", "energy_strain_figure",
@@ -37,11 +38,12 @@ _WHERE = {
                   "clebsch_gordan_matrix", "decomposition_text"],
     "_matrix_table": ["matrix_html"],
     "_molecules": ["molecule_figure", "bonds", "frame_molecule"],
-    "_arrows": ["add_arrows", "update_molecule", "parse_quaternion", "reference_outputs", "rotation_report"],
+    "_arrows": ["add_arrows", "update_molecule", "parse_quaternion"],
     "_py3dmol": ["molecule_view"],
     "_catalog": ["lesson_catalog", "dashboard_catalog", "catalog_html"],
     "_widgets": ["guard", "set_bounds", "parse_angles", "figure_widget"],
-    "_quantum": ["convergence_figure", "walker_density", "density_figure", "update_density"],
+    "_status": ["ModelStatus"],
+    "_quantum": ["convergence_figure", "density_figure", "update_density"],
     "_proteins": ["ramachandran_figure", "contact_map_figure", "protein_view", "restyle_script", "update_ramachandran",
                   "update_contact_map", "highlight_residue", "SS_COLORS"],
     "_crystals": ["crystal_figure", "update_crystal", "energy_strain_figure"],

@@ -179,13 +179,10 @@ _PAGE_PROBLEMS = """(markers) => {
 def dashboard_models():
     """Load, or train once into the cache (a few minutes when it is cold), the models the dashboards show, *before*
     the portal starts: Voila preheats each dashboard in a kernel that reads the cache once, as a class portal
-    does after ``airtools data build``."""
-    from airtools import pde
-    from airtools.data import pretrained_crystal_model
-    from airtools.models import pretrained, pretrained_secondary_structure
+    does after ``airtools zoo build``."""
+    from airtools import zoo
 
-    return {"molecules": pretrained("water", "schnet", progress=False), "pde": pde.pretrained_fno(progress=False),
-            "proteins": pretrained_secondary_structure(), "crystals": pretrained_crystal_model(progress=False)}
+    return {name: zoo.load(name) for name in zoo.REGISTRY}
 
 
 @pytest.fixture(scope="session")

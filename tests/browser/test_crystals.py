@@ -13,17 +13,12 @@ from ._budget import within_budget
 
 pytestmark = pytest.mark.browser
 
+DASHBOARD = "crystals"  # the conftest's `dash` opens it and waits until Voila's pool is refilled
 CELL, ENERGY = 0, 1  # the plotly figures on the page, in order
 PAGE_UPDATE_BUDGET_MS = 100  # DESIGN.md: widget change -> page updated
 KERNEL_BUDGET_MS = 50  # DESIGN.md: the kernel's work per widget change
 
 
-
-@pytest.fixture
-def dash(page, open_dashboard):
-    dashboard = open_dashboard(page, "crystals")
-    dashboard.settle()  # Voila refills its preheated pool right after a page opens: wait, then time
-    return dashboard
 
 
 def _spacegroup(dash, expected: str | None = None) -> str:

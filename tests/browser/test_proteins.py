@@ -14,6 +14,7 @@ from ._budget import within_budget
 
 pytestmark = pytest.mark.browser
 
+DASHBOARD = "proteins"  # the conftest's `dash` opens it and waits until Voila's pool is refilled
 RAMA, CMAP = 0, 1  # the plotly figures on the page, in order
 FIRST = "1ahsA"  # the chain the page opens with
 PAGE_UPDATE_BUDGET_MS = 100  # DESIGN.md: widget change -> page updated
@@ -29,12 +30,6 @@ _VIEWER_STATE = """() => {
 }"""
 
 
-
-@pytest.fixture
-def dash(page, open_dashboard):
-    dashboard = open_dashboard(page, "proteins")
-    dashboard.settle()
-    return dashboard
 
 
 def _viewer(dash, previous=None, timeout=30_000) -> dict:

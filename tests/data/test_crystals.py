@@ -1,5 +1,5 @@
 """Crystals data: space groups, primitive cells, EMT labels and their stress convention, strained cells,
-alloys, the cached dataset and its collate, equations of state, and the cached pretrained model."""
+alloys, the cached dataset and its collate, and equations of state (EMT and any energy function)."""
 import numpy as np
 import pytest
 import torch
@@ -7,9 +7,9 @@ from ase.calculators.fd import calculate_numerical_stress
 from ase.eos import EquationOfState
 
 from airtools.data.crystals import (ELEMENTS, STRUCTURES, CrystalDataset, build_crystal_dataset, bulk_crystal,
-                                    collate_crystals, crystal_model_path, emt_labels, equation_of_state,
-                                    pretrained_crystal_model, primitive_cell, random_alloy, spacegroup, strained)
-from airtools.models import MLCalculator, SchNet
+                                    collate_crystals, emt_labels, equation_of_state, primitive_cell, random_alloy,
+                                    spacegroup, strained)
+from airtools.models import MLCalculator, SchNet, model_energies
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny graphs: one torch thread is much faster
@@ -115,25 +115,15 @@ def test_emt_equation_of_state_has_a_minimum_near_the_reference(element):
 
 
 def test_model_equation_of_state_equals_single_cells():
+    """``energy_fn=model_energies`` of a model: one batched call gives each strained cell's own energy per atom."""
     torch.manual_seed(0)
     model = SchNet(hidden=8, n_filters=8, n_interactions=1, r_cut=4.0).double()
     strains = [-0.02, 0.0, 0.03]
-    v, e = equation_of_state("Ag", "bcc", strains, model=model)
+    v, e = equation_of_state("Ag", "bcc", strains, energy_fn=lambda cells: model_energies(model, cells))
     for s, e_s in zip(strains, e):
         item = CrystalDataset.from_atoms([strained(bulk_crystal("Ag", "bcc"), s)], dtype=torch.float64)[0]
         with torch.no_grad():
             assert float(model(item["z"], item["pos"], cell=item["cell"])) == pytest.approx(e_s, abs=1e-12)
-
-
-def test_pretrained_crystal_model_is_trained_once_then_loaded():
-    assert pretrained_crystal_model(train=False, n_structures=16, n_epochs=2) is None
-    model = pretrained_crystal_model(n_structures=16, n_epochs=2)
-    assert crystal_model_path(16, 2).exists()
-    loaded = pretrained_crystal_model(train=False, n_structures=16, n_epochs=2)
-    item = CrystalDataset.from_atoms([bulk_crystal("Ni")])[0]
-    with torch.no_grad():
-        assert torch.equal(model(item["z"], item["pos"], cell=item["cell"]),
-                           loaded(item["z"], item["pos"], cell=item["cell"]))
 
 
 @pytest.mark.parametrize("call, match", [

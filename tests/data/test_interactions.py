@@ -6,7 +6,8 @@ from ase import units
 from ase.data import atomic_masses
 
 import airtools.data.interactions as interactions
-from airtools.data import cache_dir, compute_labels, load_arrays
+from airtools.cache import cache_dir, load_arrays
+from airtools.data import compute_labels
 from airtools.data._contacts import contacts_per_residue, find_ligand, ligand_contacts
 from airtools.data._shipped import shipped_structure
 from airtools.data.interactions import (DIMER_METHOD, interaction_energy, pose_features, relative_pose,

@@ -1,10 +1,10 @@
-"""build_dataset, MoleculeDataset and collate_molecules: shapes, units, energy references, CLI entry."""
+"""build_dataset, MoleculeDataset and collate_molecules: shapes, units, energy references, caching, bad input."""
 import numpy as np
 import pytest
 import torch
 
 import airtools.data.molecules as molecules
-from airtools.data import MoleculeDataset, build_dataset, collate_molecules, main_build
+from airtools.data import MoleculeDataset, build_dataset, collate_molecules
 
 
 def test_build_dataset_shapes_units_and_references():
@@ -37,6 +37,7 @@ def test_build_dataset_is_reproducible_and_cached(monkeypatch):
 def test_collate_concatenates_atoms_and_stacks_molecules():
     ds = build_dataset(["water", "methane"], 2, progress=False)
     batch = collate_molecules([ds[0], ds[2], ds[1]])
+    assert MoleculeDataset.collate is not None and ds.collate([ds[0]])["z"].tolist() == [8, 1, 1]  # train's default
     assert batch["z"].shape == (11,) and batch["pos"].shape == (11, 3) and batch["forces"].shape == (11, 3)
     assert batch["batch"].tolist() == [0] * 3 + [1] * 5 + [2] * 3
     assert batch["energy"].shape == (3,) and batch["dipole"].shape == (3, 3)
@@ -52,9 +53,3 @@ def test_dataset_refuses_bad_input():
         MoleculeDataset([[1, 1]], [np.zeros((2, 3))], energy=[0.0, 1.0], forces=[np.zeros((2, 3))])
     with pytest.raises(ValueError, match="unknown molecule"):
         build_dataset("kryptonite", 2, progress=False)
-
-
-def test_main_build_fills_the_cache(capsys, shared_cache):
-    assert main_build(["--molecules", "water", "-n", "3"]) == 0
-    out = capsys.readouterr().out
-    assert "water" in out and "3 conformers" in out and str(shared_cache) in out

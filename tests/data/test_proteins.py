@@ -237,33 +237,3 @@ def test_hbond_energy_and_hydrogens_are_geometric_invariants():
     E = hbond_energy(X, chain.sequence)
     np.testing.assert_allclose(hbond_energy(_move(X, Q, s), chain.sequence), E, atol=1e-6)
     assert E.min() < -2.0 and (E < -0.5).sum() > 0.5 * len(X)  # most residues make a backbone H-bond
-
-
-# --- the exercise checkers of lesson 10 ------------------------------------------------------------------------
-
-def test_dihedral_checker_accepts_the_reference_and_names_each_mistake(capsys):
-    from airtools.data._protein_exercises import check_dihedral
-
-    result = check_dihedral(dihedral)
-    assert "✅" in capsys.readouterr().out and abs(result["helix_phi"] + 63) < 10
-    mistakes = {"opposite sign": lambda *p: -dihedral(*p), "radians": lambda *p: np.radians(dihedral(*p)),
-                "never negative": lambda *p: np.abs(dihedral(*p)), r"\(-180°, 180°\]": lambda *p: dihedral(*p) % 360}
-    for message, fn in mistakes.items():
-        with pytest.raises(AssertionError, match=message):
-            check_dihedral(fn)
-
-
-def test_edge_feature_checker_accepts_invariants_and_refuses_raw_vectors(capsys):
-    from airtools.data._protein_exercises import check_invariant_edge_feature
-
-    def local_direction(X, edge_index):
-        R, t = backbone_frames(X)
-        j, i = edge_index
-        return np.einsum("eab,ea->eb", R[i], t[j] - t[i])
-
-    check_invariant_edge_feature(local_direction)
-    assert "✅" in capsys.readouterr().out
-    with pytest.raises(AssertionError, match="not under rotation.*frame"):
-        check_invariant_edge_feature(lambda X, ei: X[ei[0], 1] - X[ei[1], 1])
-    with pytest.raises(AssertionError, match="same for every edge"):
-        check_invariant_edge_feature(lambda X, ei: np.ones(ei.shape[1]))

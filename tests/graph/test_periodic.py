@@ -8,11 +8,12 @@ from ase import Atoms
 from ase.neighborlist import neighbor_list
 
 from airtools.graph import check_cell, periodic_edge_vectors, periodic_radius_graph
+from airtools.testing import random_cell
 
 
 def random_crystal(rng, n_atoms, wrapped=True):
     """A random triclinic cell (rows a_k, skewed) with random fractional positions, float64."""
-    cell = np.diag(rng.uniform(2.0, 4.0, 3)) + rng.uniform(-1.2, 1.2, (3, 3)) * (1 - np.eye(3))
+    cell = random_cell(rng, diagonal=(2.0, 4.0), shear=1.2)
     frac = rng.uniform(0, 1, (n_atoms, 3)) if wrapped else rng.uniform(-1.5, 2.5, (n_atoms, 3))
     return frac @ cell, cell
 

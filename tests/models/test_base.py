@@ -6,7 +6,7 @@ from airtools.graph import batch_molecules
 from airtools.data import fit_atom_references
 from airtools.models import MODELS, SchNet, SchNetConfig, dipole_moment, energy_and_forces
 
-from ._mixin import make_molecule
+from airtools.testing import make_molecule
 
 
 def test_registry_models_construct_with_no_arguments_and_share_the_call():

@@ -10,7 +10,7 @@ from airtools.pde import antiderivative_dataset
 
 def test_shared_points_and_points_per_function_agree():
     torch.manual_seed(0)
-    model = DeepONet([10, 16, 8], [2, 16, 8])
+    model = DeepONet(branch_sizes=[10, 16, 8], trunk_sizes=[2, 16, 8])
     u, y = torch.randn(4, 10), torch.rand(5, 2)
     shared = model(u, y)  # [4, 5]
     per_function = model(u, y.expand(4, 5, 2))  # [4, 5]
@@ -22,7 +22,7 @@ def test_shared_points_and_points_per_function_agree():
 
 def test_output_is_a_dot_product_of_branch_and_trunk_plus_bias():
     torch.manual_seed(0)
-    model = DeepONet([6, 8, 4], [1, 8, 4], activation="tanh")
+    model = DeepONet(branch_sizes=[6, 8, 4], trunk_sizes=[1, 8, 4], activation="tanh")
     with torch.no_grad():
         model.bias.fill_(0.3)
     u, y = torch.randn(3, 6), torch.rand(7, 1)
@@ -34,7 +34,7 @@ def test_output_is_a_dot_product_of_branch_and_trunk_plus_bias():
 
 def test_float64_and_gradients():
     torch.manual_seed(0)
-    model = DeepONet([5, 8, 8], [1, 8, 8]).to(torch.float64)
+    model = DeepONet(branch_sizes=[5, 8, 8], trunk_sizes=[1, 8, 8]).to(torch.float64)
     out = model(torch.randn(2, 5, dtype=torch.float64), torch.rand(3, 1, dtype=torch.float64))
     assert out.dtype == torch.float64
     out.sum().backward()
@@ -44,7 +44,7 @@ def test_float64_and_gradients():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU")
 def test_cuda_matches_cpu():
     torch.manual_seed(0)
-    model = DeepONet([5, 8, 8], [1, 8, 8]).double()
+    model = DeepONet(branch_sizes=[5, 8, 8], trunk_sizes=[1, 8, 8]).double()
     u, y = torch.randn(2, 5, dtype=torch.float64), torch.rand(3, 1, dtype=torch.float64)
     expected = model(u, y)
     assert torch.allclose(model.to("cuda")(u.cuda(), y.cuda()).cpu(), expected, atol=1e-10)
@@ -52,12 +52,12 @@ def test_cuda_matches_cpu():
 
 def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="trunk_sizes: must end with the branch's p = 8"):
-        DeepONet([5, 8], [1, 4])
+        DeepONet(branch_sizes=[5, 8], trunk_sizes=[1, 4])
     with pytest.raises(ValueError, match="branch_sizes"):
-        DeepONet([5], [1, 5])
+        DeepONet(branch_sizes=[5], trunk_sizes=[1, 5])
     with pytest.raises(ValueError, match="activation"):
-        DeepONet([5, 8], [1, 8], activation="sine")
-    model = DeepONet([5, 8], [1, 8])
+        DeepONet(branch_sizes=[5, 8], trunk_sizes=[1, 8], activation="sine")
+    model = DeepONet(branch_sizes=[5, 8], trunk_sizes=[1, 8])
     with pytest.raises(ValueError, match="u: expected \\[batch, m_sensors = 5\\]"):
         model(torch.randn(2, 6), torch.rand(3, 1))
     with pytest.raises(ValueError, match="y: expected"):
@@ -70,7 +70,7 @@ def test_learns_the_antiderivative_on_a_tiny_budget():
     """Lu et al.'s benchmark G(u)(y) = ∫_0^y u: 300 full-batch Adam steps on 100 functions."""
     u, y, s = antiderivative_dataset(300, 50, seed=0, cache=False, progress=False)
     torch.manual_seed(0)
-    model = DeepONet([50, 40, 40], [1, 40, 40])
+    model = DeepONet(branch_sizes=[50, 40, 40], trunk_sizes=[1, 40, 40])
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     for _ in range(300):
         optimizer.zero_grad()

@@ -4,7 +4,7 @@ import torch
 from airtools.models import MLP
 from airtools.testing import equivariance_error
 
-from ._mixin import ModelTests, make_molecule
+from airtools.testing import ModelTests, make_molecule
 
 
 class TestMLP(ModelTests):

@@ -7,6 +7,7 @@ import torch
 from airtools.models import EGNN, MLP, TFN, PaiNN, SchNet, energy_and_forces
 from airtools.models._base import energy_forces_stress
 from airtools.so3 import random_rotation
+from airtools.testing import random_cell
 
 R_CUT = 3.2
 CASES = {
@@ -28,7 +29,7 @@ def crystal(seed, n_atoms=3):
     """A random skewed cell (heights ~2.3-3.5 Å, so several images per axis within R_CUT) with atoms
     no closer than 1.2 Å, float64."""
     rng = np.random.default_rng(seed)
-    cell = np.diag(rng.uniform(2.6, 3.4, 3)) + rng.uniform(-0.6, 0.6, (3, 3)) * (1 - np.eye(3))
+    cell = random_cell(rng, diagonal=(2.6, 3.4), shear=0.6)
     while True:
         frac = rng.uniform(0, 1, (n_atoms, 3))
         d = frac[:, None] - frac[None] - np.round(frac[:, None] - frac[None])

@@ -1,14 +1,12 @@
 """PINN helpers: residuals by autograd vanish on exact solutions and match finite differences on a network;
-losses, collocation sampling, the Adam -> L-BFGS loop, shapes and devices."""
+losses, collocation sampling, shapes and devices (the Adam -> L-BFGS loop: tests/train/test_full_batch.py)."""
 import math
 
 import pytest
 import torch
 
-from airtools.models.pinn import (PINN, boundary_loss, burgers_residual, fit_pinn, heat_residual, initial_loss,
+from airtools.models.pinn import (PINN, boundary_loss, burgers_residual, heat_residual, initial_loss,
                                   sample_collocation)
-
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
 def heat_solution(nu):
@@ -104,25 +102,6 @@ def test_collocation_is_seeded_and_fills_the_box(method):
         assert torch.bincount(slab, minlength=8).tolist() == [8] * 8
 
 
-def test_fit_pinn_reduces_the_heat_loss():
-    torch.manual_seed(0)
-    nu = 0.1
-    model = PINN(hidden=16, n_layers=2, lower=(-1, 0), upper=(1, 1))
-    pts = sample_collocation(128, (-1, 0), (1, 1), seed=0)
-    x0, tb = torch.linspace(-1, 1, 32), torch.linspace(0, 1, 16)
-
-    def loss_fn():
-        return (heat_residual(model, pts[:, 0], pts[:, 1], nu).pow(2).mean()
-                + initial_loss(model, x0, torch.sin(math.pi * x0)) + boundary_loss(model, tb))
-
-    history = fit_pinn(model, loss_fn, n_adam=100, lr=3e-3, n_lbfgs=100, progress=False)
-    assert 100 < len(history.train_loss) <= 100 + 100 + 25  # L-BFGS may finish its last line search
-    assert history.train_loss[-1] < 0.05 * history.train_loss[0], (history.train_loss[0], history.train_loss[-1])
-    assert history.best_loss == history.train_loss[-1] and history.seconds > 0
-    assert not model.training
-
-
-@pytest.mark.parametrize("device", DEVICES)
 def test_shapes_dtype_and_device_follow_the_input(device):
     model = PINN(hidden=8, n_layers=2, lower=(0, 0), upper=(2, 1)).to(device=device, dtype=torch.float64)
     x = torch.rand(3, 5, dtype=torch.float64, device=device)

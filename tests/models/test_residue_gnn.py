@@ -1,13 +1,13 @@
-"""ResidueGNN: invariant by construction, a raw-coordinate baseline is not, and training beats the φ/ψ baseline."""
+"""ResidueGNN: invariant by construction, a raw-coordinate baseline is not; batches of chains, settings, GPU.
+(Training it and the cached model of the dashboard: tests/zoo/test_proteins.py.)"""
 import numpy as np
 import pytest
 import torch
 
+from airtools.data import N_EDGE_FEATURES, collate_chains
 from airtools.data.proteins import ca_window, load_chain, residue_graph, secondary_structure_dataset, torsion_features
-from airtools.models.residue_gnn import (ResidueGNN, _collate, fit_secondary_structure, predict_secondary_structure,
-                                         pretrained_secondary_structure, pretrained_ss_path, ss_accuracy)
+from airtools.models import ResidueGNN, ResidueGNNConfig
 from airtools.testing import assert_equivariant, transformation_errors
-from airtools.train import save_checkpoint
 
 
 def _logits_of_positions(model):
@@ -50,37 +50,15 @@ def test_a_batch_of_chains_gives_the_same_logits_as_each_chain_alone():
     samples = secondary_structure_dataset("test")[:3]
     torch.manual_seed(0)
     model = ResidueGNN(residue_type=True).eval()
-    batch = _collate(samples, "cpu")
+    batch = collate_chains(samples)
     together = model(*model.inputs_of(batch))
     alone = torch.cat([model(*model.inputs_of(s)) for s in samples])
     torch.testing.assert_close(together, alone, atol=1e-5, rtol=1e-5)
 
 
-def test_short_training_beats_the_phi_psi_baseline_on_held_out_chains():
-    train, test = secondary_structure_dataset("train"), secondary_structure_dataset("test")
-    y = torch.cat([s["y"] for s in test])
-    majority = float((y == torch.cat([s["y"] for s in train]).mode().values).float().mean())
-    torch.manual_seed(0)
-    gnn, mlp = ResidueGNN(hidden=32, n_layers=2), ResidueGNN(inputs="phi_psi", n_layers=0, hidden=32)
-    history = fit_secondary_structure(gnn, train, n_epochs=8, chains_per_step=2, device="cpu")
-    fit_secondary_structure(mlp, train, n_epochs=8, chains_per_step=2, device="cpu")
-    assert history["loss"][-1] < history["loss"][0]
-    acc_gnn, acc_mlp = ss_accuracy(gnn, test), ss_accuracy(mlp, test)
-    assert majority < 0.5 < acc_mlp and acc_gnn > acc_mlp + 0.05 and acc_gnn > 0.8, (acc_gnn, acc_mlp, majority)
-
-
-def test_pretrained_model_is_loaded_from_the_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("AIRTOOLS_CACHE", str(tmp_path))
-    assert pretrained_secondary_structure(train=False) is None
-    torch.manual_seed(1)
-    model = ResidueGNN(hidden=16).eval()
-    save_checkpoint(pretrained_ss_path(), model)
-    loaded = pretrained_secondary_structure(train=False)
-    sample = secondary_structure_dataset("test")[0]
-    assert predict_secondary_structure(loaded, sample) == predict_secondary_structure(model, sample)
-    pretrained_ss_path().write_bytes(b"truncated")
-    with pytest.warns(UserWarning, match="unreadable"):
-        assert pretrained_secondary_structure(train=False) is None
+def test_edge_width_matches_the_data_layer():
+    """The model cannot import data (layers point down), so its default edge width is checked here."""
+    assert ResidueGNNConfig().n_edge_features == N_EDGE_FEATURES
 
 
 def test_bad_settings_and_missing_graph_are_refused():
@@ -99,6 +77,6 @@ def test_gpu_logits_match_cpu():
     model = ResidueGNN().eval()
     with torch.no_grad():
         cpu = model(*model.inputs_of(sample))
-        gpu = model.to("cuda")(*model.inputs_of(_collate([sample], "cuda")))
+        gpu = model.to("cuda")(*(t.cuda() for t in model.inputs_of(sample)))
     torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-4, rtol=1e-4)
     assert np.isfinite(gpu.cpu().numpy()).all()

@@ -1,6 +1,6 @@
 from airtools.models import SchNet
 
-from ._mixin import ModelTests
+from airtools.testing import ModelTests
 
 
 class TestSchNet(ModelTests):

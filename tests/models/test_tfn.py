@@ -3,7 +3,7 @@ import torch
 from airtools.models import TFN
 from airtools.testing import transformation_errors
 
-from ._mixin import ModelTests, make_molecule
+from airtools.testing import ModelTests, make_molecule
 
 
 class TestTFN(ModelTests):

@@ -1,4 +1,4 @@
-"""The dashboard's helpers: input validation, resampling, and the pretrained-operator cache."""
+"""The dashboard's helpers: input validation, resampling, the operator's training data and the comparison cache."""
 import numpy as np
 import pytest
 
@@ -32,17 +32,6 @@ def test_resample_is_exact_for_band_limited_data():
     u = lambda x: np.sin(2 * np.pi * x) + 0.2 * np.cos(6 * np.pi * x)  # noqa: E731
     assert np.abs(pde.resample(u(x8), 32) - u(x32)).max() < 1e-13
     assert np.array_equal(pde.resample(u(x32), 8), u(x8))
-
-
-def test_unreadable_operator_checkpoint_is_dropped(tmp_path, monkeypatch):
-    monkeypatch.setenv("AIRTOOLS_CACHE", str(tmp_path))
-    assert pde.pretrained_fno(train=False) is None
-    path = pde.pretrained_fno_path()
-    path.parent.mkdir(parents=True)
-    path.write_bytes(b"not a checkpoint")
-    with pytest.warns(UserWarning, match="unreadable"):
-        assert pde.pretrained_fno(train=False) is None
-    assert not path.exists()
 
 
 def test_cached_comparison_equals_a_fresh_one_and_is_not_shared():

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from ._ansatz import HydrogenAnsatz
-from ._systems import get_system
-from ._vmc import local_energy
+from airtools.quantum import HydrogenAnsatz, get_system, local_energy
 
 __all__ = ["check_hydrogen_local_energy"]
 

@@ -10,7 +10,10 @@ words what is wrong otherwise.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
+
+from airtools.testing import random_cell
 
 __all__ = ["check_wrap_positions", "check_images_per_axis"]
 
@@ -26,10 +29,10 @@ def check_wrap_positions(fn, *, n_cells: int = 20) -> None:
     Traceback (most recent call last):
     AssertionError: wrap_positions: atom 0 has fractional coordinates ... outside [0, 1); wrap f = pos @ inv(cell) with f - floor(f)
     """
-    g = torch.Generator().manual_seed(11)
+    rng = np.random.default_rng(11)
     for _ in range(n_cells):
-        cell = _random_cell(g)
-        pos = (torch.rand(6, 3, generator=g, dtype=torch.float64) * 5 - 2) @ cell
+        cell = torch.from_numpy(random_cell(rng, diagonal=(2.5, 4.5), shear=1.5))
+        pos = torch.from_numpy(rng.uniform(-2, 3, (6, 3))) @ cell
         out = _call(fn, "wrap_positions(pos, cell)", pos.clone(), cell.clone())
         if not isinstance(out, torch.Tensor) or out.shape != pos.shape:
             raise AssertionError(f"wrap_positions: expected a tensor of shape {list(pos.shape)}, got "
@@ -63,10 +66,10 @@ def check_images_per_axis(fn, *, n_cells: int = 20) -> None:
     Traceback (most recent call last):
     AssertionError: images per axis: ... you divided by the lattice vector lengths |a_k|...
     """
-    g = torch.Generator().manual_seed(12)
+    rng = np.random.default_rng(12)
     for _ in range(n_cells):
-        cell = _random_cell(g)
-        r_cut = float(torch.empty(1, dtype=torch.float64).uniform_(1.0, 9.0, generator=g))
+        cell = torch.from_numpy(random_cell(rng, diagonal=(2.5, 4.5), shear=1.5))
+        r_cut = float(rng.uniform(1.0, 9.0))
         out = _call(fn, "images_per_axis(cell, r_cut)", cell.clone(), r_cut)
         out = torch.as_tensor(out)
         if out.shape != (3,):
@@ -87,13 +90,6 @@ def check_images_per_axis(fn, *, n_cells: int = 20) -> None:
                              f"got {out.tolist()};{hint}")
     print(f"✅ images per axis: right for {n_cells} random triclinic cells (n_k = ceil(r_cut / h_k), "
           f"h_k the face distances)")
-
-
-def _random_cell(g) -> torch.Tensor:
-    """A random skewed cell: diagonal 2.5-4.5 Å plus off-diagonal shear up to ±1.5 Å, float64."""
-    diag = torch.empty(3, dtype=torch.float64).uniform_(2.5, 4.5, generator=g)
-    off = torch.empty(3, 3, dtype=torch.float64).uniform_(-1.5, 1.5, generator=g)
-    return torch.diag(diag) + off * (1 - torch.eye(3, dtype=torch.float64))
 
 
 def _call(fn, what, *args):

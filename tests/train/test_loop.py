@@ -1,5 +1,5 @@
-"""airtools.train: the loss goes down, early stopping fires, the best weights come back, checkpoints and
-seeds reproduce results exactly, and the loss_fn hook serves non-molecular tasks."""
+"""airtools.train's loop: the loss goes down, early stopping fires, the best weights come back, checkpoints and
+seeds reproduce results exactly, and the same loop serves non-molecular tasks."""
 from dataclasses import asdict
 
 import pytest
@@ -11,14 +11,10 @@ from airtools.train import (History, TrainConfig, energy_force_loss, load_checkp
                             seed_everything, train)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models: one intra-op thread is as fast on an idle machine and 50x faster on a busy 2-core one
-    (OpenMP threads spin-waiting for a core; measured 1.2 s vs 0.023 s per SchNet force step)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+@pytest.fixture(autouse=True)
+def _one_thread(one_torch_thread):
+    """Tiny models: one intra-op thread is as fast on an idle machine and 50x faster on a busy 2-core one."""
     yield
-    torch.set_num_threads(threads)
 
 
 def toy_molecules(n: int = 48, seed: int = 0) -> MoleculeDataset:
@@ -45,7 +41,8 @@ def quiet(**kwargs) -> TrainConfig:
 
 def test_energy_and_force_loss_decreases_on_a_toy_potential():
     model = small_schnet()
-    history = train(model, toy_molecules(), quiet(n_epochs=12, lr=5e-3, batch_size=8, force_weight=1.0))
+    history = train(model, toy_molecules(), quiet(n_epochs=12, lr=5e-3, batch_size=8),
+                    loss_fn=energy_force_loss)
     assert isinstance(history, History) and len(history.train_loss) == len(history.val_loss) == 12
     assert history.val_loss[history.best_epoch] == history.best_loss == min(history.val_loss)
     assert history.train_loss[-1] < 0.5 * history.train_loss[0]
@@ -55,7 +52,8 @@ def test_energy_and_force_loss_decreases_on_a_toy_potential():
 
 def test_early_stopping_fires_after_patience_epochs_without_improvement():
     # lr = 0: the weights never move, so no epoch after the first improves on it
-    history = train(small_schnet(), toy_molecules(16), quiet(n_epochs=50, lr=0.0, patience=3, batch_size=8))
+    history = train(small_schnet(), toy_molecules(16), quiet(n_epochs=50, lr=0.0, patience=3, batch_size=8),
+                    loss_fn=energy_force_loss)
     assert history.stopped_early and history.best_epoch == 0 and len(history.train_loss) == 4
 
 
@@ -63,7 +61,7 @@ def test_best_epoch_weights_are_restored():
     train_set, val_set = toy_molecules(32, seed=1), toy_molecules(8, seed=2)
     model = small_schnet()
     config = quiet(n_epochs=8, lr=2e-2, batch_size=8, val_fraction=0.0)  # a large lr: later epochs can be worse
-    history = train(model, train_set, config, val_dataset=val_set)
+    history = train(model, train_set, config, loss_fn=energy_force_loss, val_dataset=val_set)
     val_batch = collate_molecules([val_set[i] for i in range(len(val_set))])
     assert energy_force_loss(model, val_batch).item() == pytest.approx(history.best_loss, rel=1e-5)
 
@@ -71,7 +69,7 @@ def test_best_epoch_weights_are_restored():
 def test_checkpoint_reproduces_predictions_exactly(tmp_path):
     model = small_schnet()
     config = quiet(n_epochs=2, batch_size=8)
-    history = train(model, toy_molecules(16), config)
+    history = train(model, toy_molecules(16), config, loss_fn=energy_force_loss)
     path = save_checkpoint(tmp_path / "ckpt" / "schnet.pt", model, config, extra={"history": asdict(history)})
     batch = collate_molecules([toy_molecules(4, seed=9)[i] for i in range(4)])
     expected = energy_and_forces(model, batch["z"], batch["pos"], batch["batch"])
@@ -88,13 +86,13 @@ def test_same_seed_same_run_other_seed_other_run():
     runs = []
     for seed in (0, 0, 1):
         model = small_schnet(seed)
-        history = train(model, toy_molecules(16), quiet(n_epochs=3, batch_size=4, seed=seed))
+        history = train(model, toy_molecules(16), quiet(n_epochs=3, batch_size=4, seed=seed), loss_fn=energy_force_loss)
         runs.append((history.train_loss, history.val_loss, torch.cat([p.flatten() for p in model.parameters()])))
     assert runs[0][0] == runs[1][0] and runs[0][1] == runs[1][1] and torch.equal(runs[0][2], runs[1][2])
     assert runs[0][0] != runs[2][0]
 
 
-def test_loss_fn_hook_trains_a_non_molecular_model_with_a_cosine_schedule():
+def test_the_same_loop_trains_a_non_molecular_model_with_a_cosine_schedule():
     x = torch.linspace(-3, 3, 128)[:, None]
     dataset = torch.utils.data.TensorDataset(x, torch.sin(x))  # e.g. a field sampled on a grid
     seed_everything(0)
@@ -107,9 +105,11 @@ def test_loss_fn_hook_trains_a_non_molecular_model_with_a_cosine_schedule():
 
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="config.schedule: expected"):
-        train(small_schnet(), toy_molecules(8), quiet(schedule="step"))
+        train(small_schnet(), toy_molecules(8), quiet(schedule="step"), loss_fn=energy_force_loss)
     with pytest.raises(ValueError, match="dataset: 1 samples leave none to train on"):
-        train(small_schnet(), toy_molecules(1), quiet())
+        train(small_schnet(), toy_molecules(1), quiet(), loss_fn=energy_force_loss)
+    with pytest.raises(TypeError, match="loss_fn"):  # the task is always said, never guessed
+        train(small_schnet(), toy_molecules(8), quiet())
     with pytest.raises(FloatingPointError, match="try a smaller config.lr"):
         train(small_schnet(), toy_molecules(8), quiet(n_epochs=3), loss_fn=lambda m, b: torch.tensor(
             float("nan"), requires_grad=True))
@@ -118,5 +118,6 @@ def test_bad_settings_are_refused():
 def test_schnet_learns_pyscf_water_energies_and_forces(monkeypatch, tmp_path):
     monkeypatch.setenv("AIRTOOLS_CACHE", str(tmp_path))
     dataset = build_dataset("water", 40, progress=False)
-    history = train(small_schnet(), dataset, quiet(n_epochs=20, lr=1e-2, batch_size=8, force_weight=1.0))
+    history = train(small_schnet(), dataset, quiet(n_epochs=20, lr=1e-2, batch_size=8),
+                    loss_fn=energy_force_loss)
     assert history.best_loss < 0.2 * history.val_loss[0]  # eV^2 and (eV/Å)^2: forces dominate at first

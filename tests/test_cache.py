@@ -6,7 +6,8 @@ import pytest
 
 import airtools.cache as cache_module
 import airtools.data.molecules as molecules
-from airtools.data import cache_dir, compute_labels, get_molecule, load_arrays, save_arrays
+from airtools.cache import cache_dir, load_arrays, save_arrays
+from airtools.data import compute_labels, get_molecule
 
 
 @pytest.fixture

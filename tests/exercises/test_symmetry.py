@@ -8,7 +8,7 @@ from e3nn import o3
 
 from airtools import default_device
 from airtools.so3 import clebsch_gordan, random_rotation, spherical_harmonics, wigner_D
-from airtools.testing import (
+from airtools.exercises import (
     check_clebsch_gordan,
     check_device,
     check_equivariant_vector,

@@ -25,7 +25,7 @@ def check_density_from_dm(fn, *, tolerance: float = 1e-8) -> float:
     """
     from pyscf.dft import numint
 
-    from .dft import run_kohn_sham
+    from airtools.quantum import run_kohn_sham
 
     res = run_kohn_sham("water", "hf", "sto-3g")
     pts = np.random.default_rng(0).normal(scale=1.5, size=(500, 3))

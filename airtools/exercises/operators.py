@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import torch
 
-from airtools.models.fno import relative_l2
-from airtools.nn._spectral import spectral_conv1d
+from airtools.models import relative_l2
+from airtools.nn import spectral_conv1d
 
 __all__ = ["check_spectral_conv", "check_relative_l2"]
 

@@ -1,7 +1,7 @@
 """The lesson-05 checker accepts the right local energy and names the usual mistakes."""
 import pytest
 
-from airtools.quantum import check_hydrogen_local_energy
+from airtools.exercises import check_hydrogen_local_energy
 
 
 def test_checker_accepts_the_answer(capsys):

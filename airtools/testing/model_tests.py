@@ -1,10 +1,12 @@
 """Shared model tests (NequIP's model-test mixin): a model's test file supplies its class and config only.
 
-Usage::
+Shipped with airtools so that coursework can test its own energy model in three lines (needs pytest)::
 
-    class TestSchNet(ModelTests):
-        model_cls = SchNet
-        config = {"hidden": 16}
+    from airtools.testing import ModelTests
+
+    class TestMyModel(ModelTests):
+        model_cls = MyModel          # model(z, pos, batch=None) -> energy [n_graphs]
+        config = {"hidden": 16}      # small settings for fast tests
 
 Inherited checks: energy invariant and forces equivariant (rotation, reflection where claimed, translation,
 permutation) measured with ``airtools.testing.assert_equivariant``; forces equal central finite differences;
@@ -19,7 +21,10 @@ import torch
 
 from airtools.graph import batch_molecules
 from airtools.models import energy_and_forces
-from airtools.testing import assert_equivariant, transformation_errors
+
+from ._equivariance import assert_equivariant, transformation_errors
+
+__all__ = ["ModelTests", "make_molecule", "TOLERANCE"]
 
 TOLERANCE = {torch.float64: 1e-10, torch.float32: 1e-4}  # relative errors
 ELEMENTS = torch.tensor([1, 6, 7, 8])
@@ -173,15 +178,17 @@ class ModelTests:
         assert energy.dtype == forces.dtype == torch.float64 and energy.shape == (1,)
         assert torch.isfinite(energy).all() and torch.isfinite(forces).all()
 
-    @pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
-        not torch.cuda.is_available(), reason="no GPU"))])
-    def test_device_follows_to(self, models, batch, device):
+    @pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU")
+    def test_device_follows_to(self, models, batch):
+        """``.to("cuda")`` moves every parameter and buffer; the GPU gives the CPU's float64 answer."""
         z, pos, b = batch
-        reference = models[torch.float64](z, pos, b)
-        model = models[torch.float64] if device == "cpu" else copy.deepcopy(models[torch.float64]).to(device)
-        energy, forces = energy_and_forces(model, z.to(device), pos.to(device), b.to(device))
-        assert energy.device.type == forces.device.type == device
-        torch.testing.assert_close(energy.cpu(), reference.detach(), rtol=1e-9, atol=1e-9)
+        reference = models[torch.float64](z, pos, b).detach()
+        model = copy.deepcopy(models[torch.float64]).to("cuda")
+        stay = [n for n, t in [*model.named_parameters(), *model.named_buffers()] if t.device.type != "cuda"]
+        assert not stay, f"left on the CPU by .to('cuda'): {stay}"
+        energy, forces = energy_and_forces(model, z.cuda(), pos.cuda(), b.cuda())
+        assert energy.device.type == forces.device.type == "cuda"
+        torch.testing.assert_close(energy.cpu(), reference, rtol=1e-9, atol=1e-9)
 
     # ---- bad input ------------------------------------------------------------------------------------
     @pytest.mark.parametrize("case, match", [

@@ -18,7 +18,7 @@ import torch
 from airtools import default_device
 from airtools.so3 import decompose, random_rotation, spherical_harmonics, wigner_D
 
-from ._equivariance import random_permutation, relative_error, transformation_errors
+from airtools.testing import random_permutation, relative_error, transformation_errors
 
 __all__ = ["check_invariant", "check_equivariant_vector", "check_rotation_matrix", "check_wigner_D",
            "check_spherical_harmonics", "check_clebsch_gordan", "check_device"]

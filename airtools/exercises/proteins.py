@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._protein_geometry import dihedral
+from airtools.data import dihedral, dssp_labels, load_chain, residue_graph
+
+from .symmetry import check_invariant
 
 __all__ = ["check_dihedral", "check_invariant_edge_feature"]
 
@@ -68,10 +70,6 @@ def check_invariant_edge_feature(fn, backbone=None, *, tolerance: float = 1e-6) 
     >>> _ = check_invariant_edge_feature(lambda X, ei: np.linalg.norm(X[ei[0], 1] - X[ei[1], 1], axis=-1))
     ✅ your feature is invariant under rotation and translation (largest relative change ...)
     """
-    from airtools.testing import check_invariant
-
-    from .proteins import load_chain, residue_graph
-
     X = load_chain("1ahsA").backbone[:30] if backbone is None else np.asarray(backbone, dtype=np.float64)
     edge_index = residue_graph(X, k=6)[0].numpy()
     out = _call(fn, (X, edge_index), "fn(backbone, edge_index)")
@@ -120,8 +118,6 @@ def _diagnose(got, ref, err) -> str:
 
 
 def _helix_torsions(fn) -> tuple[float, float]:
-    from .proteins import dssp_labels, load_chain
-
     X = load_chain("4gcnA").backbone
     helix = np.array([c == "H" for c in dssp_labels("4gcnA")])
     phi = _call(fn, (X[:-1, 2], X[1:, 0], X[1:, 1], X[1:, 2]), "fn on the backbone of 4gcnA")  # φ of residues 1..

@@ -1,0 +1,30 @@
+"""Exercise checkers: a lesson's exercise cell calls one on the learner's answer.
+
+Every checker has one convention: when the answer is right it prints one short "✅ ..." line and returns a
+:class:`Passed` (a dict of what it measured); when it is wrong it raises ``AssertionError`` whose text says in
+plain words what is wrong (which symmetry breaks, by how much, which shape or sign was expected, what the
+learner's function raised) and, where it can tell, what to change.
+
+One module per topic: ``symmetry`` (lessons 00–04), ``wavefunctions`` (05), ``dft`` (06), ``proteins`` (10),
+``crystals`` (11), ``interactions`` (12), ``pde_solvers`` (13), ``operators`` (14), ``pinns`` (15, 16).
+
+>>> from airtools.exercises import check_rotation_matrix
+>>> _ = check_rotation_matrix([[0, -1, 0], [1, 0, 0], [0, 0, 1]])
+✅ R is a rotation: R^T R = I to 0.0e+00 and det R = 1.000000
+"""
+from .crystals import check_images_per_axis, check_wrap_positions
+from .dft import check_density_from_dm
+from .interactions import check_interaction_energy
+from .operators import check_relative_l2, check_spectral_conv
+from .pde_solvers import check_fd_laplacian
+from .pinns import check_advection_diffusion_residual, check_rotation_equivariant_operator
+from .proteins import check_dihedral, check_invariant_edge_feature
+from .symmetry import (check_clebsch_gordan, check_device, check_equivariant_vector, check_invariant,
+                       check_rotation_matrix, check_spherical_harmonics, check_wigner_D)
+from .wavefunctions import check_hydrogen_local_energy
+
+__all__ = ["check_invariant", "check_equivariant_vector", "check_rotation_matrix", "check_wigner_D",
+           "check_spherical_harmonics", "check_clebsch_gordan", "check_device", "check_hydrogen_local_energy",
+           "check_density_from_dm", "check_dihedral", "check_invariant_edge_feature", "check_wrap_positions",
+           "check_images_per_axis", "check_interaction_energy", "check_fd_laplacian", "check_spectral_conv",
+           "check_relative_l2", "check_advection_diffusion_residual", "check_rotation_equivariant_operator"]

@@ -1,0 +1,74 @@
+r"""Losses for :func:`airtools.train.train`: each is ``loss_fn(model, batch) -> scalar tensor``.
+
+- :func:`energy_force_loss`: molecules, :math:`\overline{(E - E^\text{ref})^2} + w_F\,\overline{|F - F^\text{ref}|^2}`;
+- :func:`per_atom_loss`: crystals of different sizes, the energy error per atom;
+- :func:`cross_entropy_loss`: per-node classes (e.g. secondary structure per residue).
+
+Pass extra settings with a lambda: ``loss_fn=lambda m, b: energy_force_loss(m, b, force_weight=10.0)``.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from airtools.models import energy_and_forces
+
+__all__ = ["energy_force_loss", "per_atom_loss", "cross_entropy_loss"]
+
+
+def energy_force_loss(model, batch: dict, force_weight: float = 1.0) -> Tensor:
+    r"""L = mean (E - E_ref)^2 + w_F mean (F - F_ref)^2 on a molecule batch, F = -dE/dpos by autograd.
+
+    Args:
+        model: ``model(z, pos, batch) -> energy [n_graphs]``.
+        batch: ``airtools.data.collate_molecules`` output (``z``, ``pos``, ``batch``, ``energy``, ``forces``).
+        force_weight: :math:`w_F` (eV/Å)^-2 relative to eV^2; 0 trains on energies only (no forces computed).
+
+    Forces keep their graph (``create_graph``) only when ``model.training``, so validation stays cheap.
+
+    >>> from airtools.models import SchNet
+    >>> from airtools.data import MoleculeDataset, collate_molecules
+    >>> ds = MoleculeDataset([[8, 1, 1]], [torch.randn(3, 3)], energy=[0.0], forces=[torch.zeros(3, 3)])
+    >>> energy_force_loss(SchNet(), collate_molecules([ds[0]])).ndim
+    0
+    """
+    if force_weight == 0:
+        energy = model(batch["z"], batch["pos"], batch["batch"])
+        return torch.mean((energy - batch["energy"]) ** 2)
+    energy, forces = energy_and_forces(model, batch["z"], batch["pos"], batch["batch"], create_graph=model.training)
+    return torch.mean((energy - batch["energy"]) ** 2) + force_weight * torch.mean((forces - batch["forces"]) ** 2)
+
+
+def per_atom_loss(model, batch: dict, force_weight: float = 0.1) -> Tensor:
+    r"""L = mean ((E - E_ref) / n_atoms)^2 + w_F mean |F - F_ref|^2 on a crystal batch (periodic cells).
+
+    Dividing by the number of atoms weighs a 1-atom cell and an 8-atom supercell alike (energies are extensive).
+
+    Args:
+        batch: ``airtools.data.collate_crystals`` output (adds ``cell``, ``pbc``, ``n_atoms`` to a molecule batch).
+
+    >>> from airtools.models import SchNet
+    >>> from airtools.data import CrystalDataset, bulk_crystal, collate_crystals
+    >>> ds = CrystalDataset.from_atoms([bulk_crystal("Cu"), bulk_crystal("Al", cubic=True)])
+    >>> per_atom_loss(SchNet(hidden=8), collate_crystals([ds[0], ds[1]])).ndim
+    0
+    """
+    energy, forces = energy_and_forces(model, batch["z"], batch["pos"], batch["batch"], cell=batch["cell"],
+                                       pbc=batch["pbc"], create_graph=model.training)
+    n = batch["n_atoms"].to(energy)
+    return torch.mean(((energy - batch["energy"]) / n) ** 2) + force_weight * torch.mean((forces - batch["forces"]) ** 2)
+
+
+def cross_entropy_loss(model, batch: dict) -> Tensor:
+    r"""Mean cross-entropy over the nodes, :math:`-\frac1n\sum_i \log \mathrm{softmax}(f_i)_{y_i}`.
+
+    The model reads its inputs from the batch with ``model.inputs_of(batch)`` (e.g. ``ResidueGNN``), or takes
+    ``batch["x"]``; the labels are ``batch["y"]: [n]`` class indices, the logits ``[n, n_classes]``.
+
+    >>> model = torch.nn.Linear(4, 3)
+    >>> float(cross_entropy_loss(model, {"x": torch.zeros(5, 4), "y": torch.zeros(5, dtype=torch.long)})) > 0
+    True
+    """
+    inner = getattr(model, "module", model)  # DistributedDataParallel wraps the model
+    inputs = inner.inputs_of(batch) if hasattr(inner, "inputs_of") else (batch["x"],)
+    return torch.nn.functional.cross_entropy(model(*inputs), batch["y"])

@@ -1,0 +1,28 @@
+"""Pretrained recipes: a registry of the models lessons and dashboards reuse, each trained once and cached.
+
+=====================  ==================================================================================
+``molecule-energy``    SchNet on one molecule's PySCF energies and forces (:func:`molecule_model`)
+``secondary-structure``  ResidueGNN: helix/strand/coil per residue from backbone geometry
+``crystal-energy``     periodic SchNet on EMT energies, forces of metal and alloy cells
+``burgers-heat-fno``   the pde dashboard's FNO: u0, ν -> u(t) for heat and Burgers
+=====================  ==================================================================================
+
+``zoo.load(name, train=False)`` returns the cached model or None (a page that must stay fast);
+``zoo.load(name)`` trains it when it is missing. ``airtools zoo build`` fills the cache ahead of a class.
+Checkpoints live in ``cache_dir()/zoo/<name>-<settings>-v<version>.pt`` (atomic writes; an unreadable file is
+retrained).
+
+Layer: the zoo composes ``data``, ``pde``, ``models`` and ``train``; only ``cli``, ``portal``, lessons and
+dashboards import it.
+
+>>> from airtools import zoo
+>>> sorted(zoo.REGISTRY)
+['burgers-heat-fno', 'crystal-energy', 'molecule-energy', 'secondary-structure']
+"""
+from . import crystals, molecules, pde, proteins
+from ._build import DATASETS, BuildRow, build, build_table, entry_names
+from ._registry import REGISTRY, Recipe, get, load, register
+from .molecules import molecule_model
+
+__all__ = ["REGISTRY", "Recipe", "get", "load", "register", "molecule_model", "build", "build_table",
+           "entry_names", "DATASETS", "BuildRow", "crystals", "molecules", "pde", "proteins"]
