@@ -14,7 +14,7 @@ gemmi (proteins) or spglib (crystals).
 >>> batch["pos"].shape, batch["energy"].shape
 (torch.Size([6, 3]), torch.Size([2]))
 """
-from importlib import import_module
+from airtools._lazy import lazy_names
 
 _WHERE = {  # submodule -> the public names it defines (loaded on first use)
     "_dssp_rules": ["dssp_rules", "hbond_energy"],
@@ -33,15 +33,4 @@ _WHERE = {  # submodule -> the public names it defines (loaded on first use)
     "molecules": ["ALIASES", "LESSON_MOLECULES", "METHOD", "build_all", "build_dataset", "compute_labels",
                  "equilibrium", "get_molecule", "molecule_names", "sample_conformers", "PySCFCalculator"],
 }
-_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
-__all__ = list(_MODULE_OF)
-
-
-def __getattr__(name):
-    if name in _MODULE_OF:
-        return getattr(import_module(f"airtools.data.{_MODULE_OF[name]}"), name)
-    raise AttributeError(f"module 'airtools.data' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__all__, __getattr__, __dir__ = lazy_names("airtools.data", _WHERE)

@@ -85,8 +85,9 @@ def train(model: torch.nn.Module, dataset, config: TrainConfig | None = None, *,
             loss picks the best epoch.
         loss_fn: ``loss_fn(model, batch) -> scalar tensor``, e.g. ``airtools.train.energy_force_loss``.
             Validation calls it in eval mode under ``torch.no_grad``.
-        collate_fn: ``[samples] -> batch``; default ``dataset.collate`` when the dataset has one
-            (``MoleculeDataset``, ``CrystalDataset``, ``DimerDataset``), else torch's ``default_collate``.
+        collate_fn: ``[samples] -> batch``; default ``dataset.collate`` when the dataset (or the dataset a
+            ``Subset`` selects from) has one (``MoleculeDataset``, ``CrystalDataset``, ``DimerDataset``), else
+            torch's ``default_collate``.
 
     Returns:
         History (per-epoch losses, best epoch, seconds).
@@ -106,7 +107,7 @@ def train(model: torch.nn.Module, dataset, config: TrainConfig | None = None, *,
         raise ValueError(f"config.batch_size: {config.batch_size} does not split over {n_ranks} processes; "
                          f"use a multiple of {n_ranks}")
     device = distributed.device_for_rank(config.device or default_device())
-    collate_fn = collate_fn or getattr(dataset, "collate", None) or torch.utils.data.default_collate
+    collate_fn = collate_fn or _own_collate(dataset) or torch.utils.data.default_collate
     seed_everything(config.seed)
     dataset, val_dataset = _split(dataset, val_dataset, config)
     sampler = distributed.epoch_sampler(dataset, shuffle=True, seed=config.seed)
@@ -158,6 +159,13 @@ def train(model: torch.nn.Module, dataset, config: TrainConfig | None = None, *,
     model.eval()
     history.seconds = time.perf_counter() - t0
     return history
+
+
+def _own_collate(dataset):
+    """The ``collate`` a dataset declares (looked for through ``Subset`` wrappers), or None."""
+    while isinstance(dataset, torch.utils.data.Subset):
+        dataset = dataset.dataset
+    return getattr(dataset, "collate", None)
 
 
 def _split(dataset, val_dataset, config: TrainConfig):

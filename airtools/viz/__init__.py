@@ -12,24 +12,7 @@ notebooks without importing torch or plotly.
 >>> viz.THREEDMOL_URL
 '/airtools/static/3Dmol-min.js'
 """
-from importlib import import_module
-
-__all__ = [
-    "sphere_figure", "update_sphere", "harmonic_figure", "harmonic_on_grid", "rotated_harmonic",
-    "harmonic_identity_error", "precompute_harmonics",
-    "matrix_heatmap", "update_heatmap", "m_labels", "wigner_D_figure", "clebsch_gordan_figure",
-    "clebsch_gordan_matrix", "decomposition_text", "matrix_html",
-    "molecule_figure", "bonds", "frame_molecule",
-    "add_arrows", "update_molecule", "parse_quaternion",
-    "molecule_view",
-    "lesson_catalog", "dashboard_catalog", "catalog_html",
-    "guard", "set_bounds", "parse_angles", "figure_widget", "ModelStatus",
-    "convergence_figure", "density_figure", "update_density",
-    "ramachandran_figure", "contact_map_figure", "protein_view", "restyle_script", "update_ramachandran",
-    "update_contact_map", "highlight_residue", "SS_COLORS",
-    "crystal_figure", "update_crystal", "energy_strain_figure",
-    "THREEDMOL_URL", "THREEDMOL_VERSION",
-]
+from airtools._lazy import lazy_names
 
 _WHERE = {
     "_sphere": ["sphere_figure", "update_sphere", "harmonic_figure", "harmonic_on_grid", "rotated_harmonic",
@@ -49,14 +32,4 @@ _WHERE = {
     "_crystals": ["crystal_figure", "update_crystal", "energy_strain_figure"],
     "_assets": ["THREEDMOL_URL", "THREEDMOL_VERSION"],
 }
-_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
-
-
-def __getattr__(name):
-    if name in _MODULE_OF:
-        return getattr(import_module(f"airtools.viz.{_MODULE_OF[name]}"), name)
-    raise AttributeError(f"module 'airtools.viz' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__all__, __getattr__, __dir__ = lazy_names("airtools.viz", _WHERE)
