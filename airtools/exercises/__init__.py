@@ -8,10 +8,16 @@ learner's function raised) and, where it can tell, what to change.
 One module per topic: ``symmetry`` (lessons 00–04), ``wavefunctions`` (05), ``dft`` (06), ``proteins`` (10),
 ``crystals`` (11), ``interactions`` (12), ``pde_solvers`` (13), ``operators`` (14), ``pinns`` (15, 16).
 
+What they share (calling the learner's function, reading its output, passing) is in ``_common``; ``__all__``
+lists the checkers only, and a test holds each of them to this convention.
+
 >>> from airtools.exercises import check_rotation_matrix
->>> _ = check_rotation_matrix([[0, -1, 0], [1, 0, 0], [0, 0, 1]])
+>>> result = check_rotation_matrix([[0, -1, 0], [1, 0, 0], [0, 0, 1]])
 ✅ R is a rotation: R^T R = I to 0.0e+00 and det R = 1.000000
+>>> result["orthogonality"], type(result).__name__
+(0.0, 'Passed')
 """
+from ._common import Passed
 from .crystals import check_images_per_axis, check_wrap_positions
 from .dft import check_density_from_dm
 from .interactions import check_interaction_energy

@@ -1,20 +1,22 @@
-r"""Exercise checker of lesson 12 (molecular interactions): prints "✅ ..." on success, raises ``AssertionError``
-saying in plain words what is wrong otherwise.
+r"""Exercise checker of lesson 12 (molecular interactions): prints "✅ ..." and returns a ``Passed`` on success,
+raises ``AssertionError`` saying in plain words what is wrong otherwise.
 
 >>> def e_int(energy, z, pos, part):
 ...     a, b = part == 0, part == 1
 ...     return energy(z, pos) - energy(z[a], pos[a]) - energy(z[b], pos[b])
->>> errors = check_interaction_energy(e_int)
-✅ interaction energy: matches the exact A–B pair sum (error ...), 0 far apart, unchanged when both move, symmetric in A and B
+>>> result = check_interaction_energy(e_int)
+✅ interaction energy: matches the exact A–B pair sum (error ...), 0 far apart, ...
 """
 from __future__ import annotations
 
 import torch
 
+from ._common import Passed, call, passed, to_float
+
 __all__ = ["check_interaction_energy"]
 
 
-def check_interaction_energy(fn, *, tolerance: float = 1e-9) -> dict:
+def check_interaction_energy(fn, *, tolerance: float = 1e-9) -> Passed:
     r"""Check ``fn(energy, z, pos, part) -> E_int``, the supermolecular interaction energy
 
     .. math:: E_\text{int} = E(A \cup B) - E(A) - E(B),
@@ -25,8 +27,12 @@ def check_interaction_energy(fn, *, tolerance: float = 1e-9) -> dict:
     whole dimer is rotated and translated, and is symmetric when A and B swap labels.
 
     Returns:
-        ``{"exact": |error| vs the A-B pair sum, "far": |E_int| at 100 Å, "rigid": change under a rigid
-        motion, "swap": change when A and B swap}``.
+        ``Passed(exact=|error| vs the A-B pair sum, far=|E_int| at 100 Å, rigid=change under a rigid
+        motion, swap=change when A and B swap)``; prints "✅ ..." on success.
+
+    >>> check_interaction_energy(lambda energy, z, pos, part: energy(z, pos) - energy(z[part == 0], pos[part == 0]))
+    Traceback (most recent call last):
+    AssertionError: with A and B 100 Å apart your E_int is ...; you subtracted only one monomer: ...
     """
     z = torch.tensor([8, 1, 1, 8, 1, 1])
     part = torch.tensor([0, 0, 0, 1, 1, 1])
@@ -43,23 +49,23 @@ def check_interaction_energy(fn, *, tolerance: float = 1e-9) -> dict:
     errors["rigid"] = abs(_call(fn, z, pos @ Q.T + 3.0, part) - value)
     errors["swap"] = abs(_call(fn, z, pos, 1 - part) - value)
     if errors["far"] > tolerance:
-        total = float(_energy(z, far))
-        hint = ("it equals E(A ∪ B): subtract E(A) and E(B)" if abs(errors["far"] - abs(total)) < 1e-6 else
-                "subtract both monomers, each computed from its own atoms (z[part == k], pos[part == k])")
+        hint = _far_mistake(_call(fn, z, far, part), z, far, part)
         raise AssertionError(f"with A and B 100 Å apart your E_int is {errors['far']:.4g}, it should be 0 "
                              f"(no interaction); {hint}")
     if abs(value + exact) < tolerance and abs(exact) > 1e-6:
         raise AssertionError(f"your E_int is {value:.6f}, the opposite of the right {exact:.6f}: "
                              f"E_int = E(A ∪ B) - E(A) - E(B), negative when the dimer binds")
     if errors["exact"] > tolerance:
+        hint = (f"it is the right E_int divided by the {len(z)} atoms: return the total, not a per-atom energy"
+                if abs(value * len(z) - exact) < tolerance else
+                "compute E(A) from A's atoms only (part == 0) and E(B) from B's (part == 1)")
         raise AssertionError(f"your E_int is {value:.6f}, expected {exact:.6f} (the pair terms between A and B); "
-                             f"compute E(A) from A's atoms only (part == 0) and E(B) from B's (part == 1)")
+                             + hint)
     if errors["rigid"] > tolerance or errors["swap"] > tolerance:
         raise AssertionError(f"your E_int changes by {errors['rigid']:.2g} when the dimer moves rigidly and by "
                              f"{errors['swap']:.2g} when A and B swap labels; it should depend on the pose only")
-    print(f"✅ interaction energy: matches the exact A–B pair sum (error {errors['exact']:.1e}), 0 far apart, "
-          f"unchanged when both move, symmetric in A and B")
-    return errors
+    return passed(f"interaction energy: matches the exact A–B pair sum (error {errors['exact']:.1e}), 0 far apart, "
+                  f"unchanged when both move, symmetric in A and B", **errors)
 
 
 def _energy(z: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
@@ -80,13 +86,18 @@ def _pair_energy(z, pos, part) -> float:
 
 
 def _call(fn, z, pos, part) -> float:
-    try:
-        out = fn(_energy, z.clone(), pos.clone(), part.clone())
-    except Exception as err:  # the learner's code: report what it raised, in the checker's words
-        raise AssertionError(f"your function raised {type(err).__name__}: {err}; it is called as "
-                             f"fn(energy, z [n], pos [n, 3], part [n]) with energy(z, pos) -> a number") from err
-    try:
-        return float(out)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise AssertionError(f"your function returned {type(out).__name__}; expected one number (a 0-d tensor "
-                             f"or a float)") from err
+    how = "fn(energy, z [6], pos [6, 3], part [6]) with energy(z, pos) -> a number"
+    return to_float(call(fn, _energy, z.clone(), pos.clone(), part.clone(), how=how), how)
+
+
+def _far_mistake(value, z, pos, part) -> str:
+    """What the learner's ``value`` of E_int for A and B far apart (``pos``) is instead of 0."""
+    E = {k: float(_energy(z[part == k], pos[part == k])) for k in (0, 1)}
+    total = float(_energy(z, pos))
+    if abs(value - total) < 1e-6:
+        return "it equals E(A ∪ B): subtract E(A) and E(B)"
+    if min(abs(value - E[0]), abs(value - E[1])) < 1e-6:
+        return "you subtracted only one monomer: subtract both, E(A) and E(B)"
+    if min(abs(value - (total - 2 * E[0])), abs(value - (total - 2 * E[1]))) < 1e-6:
+        return "you subtracted the same monomer twice: E(A) from part == 0, E(B) from part == 1"
+    return "subtract both monomers, each computed from its own atoms (z[part == k], pos[part == k])"

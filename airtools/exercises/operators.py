@@ -1,10 +1,12 @@
 r"""Exercise checkers of lesson 14 (neural operators): a learner's spectral convolution and relative L2 error.
 
-Like ``airtools.testing``'s checkers, each prints one "✅ ..." line and returns the measured error when the
-function is right, and raises ``AssertionError`` saying in plain words what is wrong otherwise.
+Each prints one "✅ ..." line and returns a ``Passed`` of the measured error when the function is right, and
+raises ``AssertionError`` saying in plain words what is wrong otherwise.
 
->>> from airtools.nn._spectral import spectral_conv1d
->>> err = check_spectral_conv(spectral_conv1d)
+>>> from airtools.nn import spectral_conv1d
+
+from ._common import Passed, call, expect_shape, passed, to_float, to_tensor
+>>> result = check_spectral_conv(spectral_conv1d)
 ✅ your spectral convolution matches airtools' on 4 grids (largest relative difference ...)
 """
 from __future__ import annotations
@@ -14,21 +16,23 @@ import torch
 from airtools.models import relative_l2
 from airtools.nn import spectral_conv1d
 
+from ._common import Passed, call, expect_shape, passed, to_float, to_tensor
+
 __all__ = ["check_spectral_conv", "check_relative_l2"]
 
 
-def check_spectral_conv(fn, *, tolerance: float = 1e-5) -> float:
+def check_spectral_conv(fn, *, tolerance: float = 1e-5) -> Passed:
     r"""Check ``fn(x [batch, in, n], weight [in, out, modes] complex) -> [batch, out, n]`` against
     :func:`airtools.nn._spectral.spectral_conv1d`, :math:`y = \mathrm{irfft}(R \cdot \mathrm{rfft}(x))`.
 
     Tried on even and odd ``n``, with ``in != out``, and on a grid coarser than ``2 * modes``.
 
     Returns:
-        the largest relative difference; prints "✅ ..." on success.
+        ``Passed(max_difference=...)``, the largest relative difference; prints "✅ ..." on success.
 
     >>> check_spectral_conv(lambda x, w: torch.fft.irfft(torch.fft.rfft(x), n=x.shape[-1]))
     Traceback (most recent call last):
-    AssertionError: wrong shape for n = 32, in = 3, out = 2, modes = 6: expected [4, 2, 32], got [4, 3, 32] ...
+    AssertionError: your function returned shape [4, 3, 32] when called as fn(x, weight) with n = 32, in = 3, ...
     """
     g = torch.Generator().manual_seed(0)
     worst = 0.0
@@ -37,31 +41,38 @@ def check_spectral_conv(fn, *, tolerance: float = 1e-5) -> float:
         x = torch.randn(4, n_in, n, generator=g, dtype=torch.float64)
         w = torch.randn(n_in, n_out, modes, generator=g, dtype=torch.complex128)
         where = f"n = {n}, in = {n_in}, out = {n_out}, modes = {modes}"
-        try:
-            y = fn(x, w)
-        except Exception as err:  # a learner's code may raise anything; report it plainly
-            hint = " (a grid of n points has only n // 2 + 1 rfft modes)" if modes > n // 2 + 1 else ""
-            raise AssertionError(f"your function raised {type(err).__name__}: {err} for {where}{hint}") from None
+        how = f"fn(x, weight) with {where}: x of shape {list(x.shape)}, weight of shape {list(w.shape)}"
+        hint = " (a grid of n points has only n // 2 + 1 rfft modes: keep min(modes, n // 2 + 1))" \
+            if modes > n // 2 + 1 else ""
+        y = call(fn, x, w, how=how, hint=hint)
         expected = spectral_conv1d(x, w)
         if not isinstance(y, torch.Tensor) or y.is_complex():
-            got = "a complex tensor: use irfft(..., n=n)" if isinstance(y, torch.Tensor) else type(y).__name__
-            raise AssertionError(f"expected a real tensor for {where}; got {got}")
-        if y.shape != expected.shape:
-            raise AssertionError(f"wrong shape for {where}: expected {list(expected.shape)}, got {list(y.shape)} "
-                                 f"(output channels come from weight.shape[1]; pass n= to irfft for odd n)")
-        err = _rel(y, expected)
-        if err > tolerance:
+            got = "a complex tensor: use irfft(..., n=n)" if isinstance(y, torch.Tensor) else f"a {type(y).__name__}"
+            raise AssertionError(f"your function returned {got} when called as {how}, but a real tensor was "
+                                 f"expected")
+        y = to_tensor(y, how)  # NaN or inf are named here
+        expect_shape(y, expected.shape, how, " (output channels come from weight.shape[1]; pass n= to irfft so "
+                                             "that an odd n comes back)")
+        err = _rel(y.detach(), expected)
+        if not err <= tolerance:
             raise AssertionError(f"your output differs from airtools' by {err:.2g} (relative) for {where}"
                                  + _diagnose(y, x, w))
         worst = max(worst, err)
-    print(f"✅ your spectral convolution matches airtools' on {len(cases)} grids (largest relative difference "
-          f"{worst:.1e})")
-    return worst
+    return passed(f"your spectral convolution matches airtools' on {len(cases)} grids (largest relative difference "
+                  f"{worst:.1e})", max_difference=worst)
 
 
-def check_relative_l2(fn, *, tolerance: float = 1e-6) -> float:
+def check_relative_l2(fn, *, tolerance: float = 1e-6) -> Passed:
     r"""Check ``fn(pred [batch, ...], target [batch, ...]) -> scalar``, the mean over samples of
     :math:`\lVert \hat u - u \rVert_2 / \lVert u \rVert_2` (Li et al.'s metric; see :func:`relative_l2`).
+
+    Tried on ``pred = 1.5 * target``, on noisy predictions of samples whose scales differ by 100x, and on
+    ``[batch, n]`` inputs. One norm over the whole batch, squared norms, no division by the target, dividing
+    by the prediction and a sum instead of a mean are named.
+
+    Returns:
+        ``Passed(max_difference=...)``, the largest relative difference from :func:`relative_l2`;
+        prints "✅ ..." on success.
 
     >>> check_relative_l2(lambda p, t: ((p - t) ** 2).mean())
     Traceback (most recent call last):
@@ -74,21 +85,33 @@ def check_relative_l2(fn, *, tolerance: float = 1e-6) -> float:
               (pred[..., 0], target[..., 0], "inputs of shape [batch, n]")]
     worst = 0.0
     for p, t, what in checks:
-        try:
-            value = float(fn(p, t))
-        except Exception as err:  # report the learner's exception plainly
-            raise AssertionError(f"your function raised {type(err).__name__}: {err} for {what}") from None
+        how = f"fn(pred, target) with {what}, shape {list(p.shape)}"
+        value = to_float(call(fn, p, t, how=how), how)
         expected = float(relative_l2(p, t))
         err = abs(value - expected) / expected
         if err > tolerance:
-            pooled = float(torch.linalg.vector_norm(p - t) / torch.linalg.vector_norm(t))
-            hint = ("; you took one norm over the whole batch: divide per sample, then average"
-                    if abs(value - pooled) < 1e-9 * pooled else "")
-            raise AssertionError(f"expected {expected:.4g} for {what}, got {value:.4g}{hint}")
+            raise AssertionError(f"expected {expected:.4g} for {what}, got {value:.4g}" + _l2_mistake(value, p, t))
         worst = max(worst, err)
-    print(f"✅ your relative L2 error matches airtools.models.fno.relative_l2 (largest relative difference "
-          f"{worst:.1e})")
-    return worst
+    return passed(f"your relative L2 error matches airtools.models.relative_l2 (largest relative difference "
+                  f"{worst:.1e})", max_difference=worst)
+
+
+def _l2_mistake(value: float, p: torch.Tensor, t: torch.Tensor) -> str:
+    """Name the usual mistake that gives ``value`` for ``pred = p``, ``target = t`` ``[batch, ...]``."""
+    diff, target = (p - t).flatten(1).norm(dim=1), t.flatten(1).norm(dim=1)  # [batch]
+    mistakes = [
+        (torch.linalg.vector_norm(p - t) / torch.linalg.vector_norm(t),
+         "you took one norm over the whole batch: divide per sample, then average"),
+        ((diff**2 / target**2).mean(), "you took squared norms: take the square root of each sum of squares "
+                                       "(torch.linalg.vector_norm)"),
+        (diff.mean(), "you did not divide by the norm of the target, ||target||"),
+        ((diff / p.flatten(1).norm(dim=1)).mean(), "you divided by the norm of the prediction; divide by the target's"),
+        ((diff / target).sum(), "you summed over the samples: take the mean"),
+    ]
+    for candidate, hint in mistakes:
+        if abs(value - float(candidate)) < 1e-9 * abs(float(candidate)):
+            return "; " + hint
+    return "; take ||pred - target|| / ||target|| for each sample (norms over all but the batch axis), then the mean"
 
 
 def _rel(a: torch.Tensor, b: torch.Tensor) -> float:

@@ -1,10 +1,10 @@
 r"""Checkers for the exercises of lesson 10 (proteins): a dihedral-angle function and an invariant edge feature.
 
-Each prints one "✅ ..." line and returns what it measured, or raises ``AssertionError`` saying in plain words
-what is wrong (sign convention, radians instead of degrees, wrong range, not invariant, ...).
+Each prints one "✅ ..." line and returns a ``Passed`` of what it measured, or raises ``AssertionError`` saying in
+plain words what is wrong (sign convention, radians instead of degrees, wrong range, not invariant, ...).
 
 >>> from airtools.data.proteins import dihedral
->>> errors = check_dihedral(dihedral)
+>>> result = check_dihedral(dihedral)
 ✅ your dihedral matches the reference on 200 random quadruples (largest error 0.0e+00°) and gives ...
 """
 from __future__ import annotations
@@ -14,12 +14,13 @@ import torch
 
 from airtools.data import dihedral, dssp_labels, load_chain, residue_graph
 
+from ._common import Passed, call, expect_shape, passed, to_array
 from .symmetry import check_invariant
 
 __all__ = ["check_dihedral", "check_invariant_edge_feature"]
 
 
-def check_dihedral(fn, *, tolerance: float = 1e-6) -> dict:
+def check_dihedral(fn, *, tolerance: float = 1e-6) -> Passed:
     r"""Check a learner's ``fn(p0, p1, p2, p3) -> angle`` (degrees, IUPAC sign, range (-180, 180]).
 
     Compared with :func:`airtools.data.proteins.dihedral` on 200 random quadruples (``[200, 3]`` float64 numpy
@@ -27,7 +28,7 @@ def check_dihedral(fn, *, tolerance: float = 1e-6) -> dict:
     :math:`\varphi` of its DSSP ``H`` residues must be near -63° and :math:`\psi` near -42°.
 
     Returns:
-        ``{"max_error": degrees, "helix_phi": degrees, "helix_psi": degrees}``.
+        ``Passed(max_error=..., helix_phi=..., helix_psi=...)`` in degrees; prints "✅ ..." on success.
 
     >>> check_dihedral(lambda p0, p1, p2, p3: -dihedral(p0, p1, p2, p3))
     Traceback (most recent call last):
@@ -36,10 +37,9 @@ def check_dihedral(fn, *, tolerance: float = 1e-6) -> dict:
     rng = np.random.default_rng(0)
     p = rng.normal(size=(4, 200, 3))
     ref = dihedral(*p)
-    got = _call(fn, p, "fn(p0, p1, p2, p3) with four [200, 3] arrays")
-    if got.shape != ref.shape:
-        raise AssertionError(f"your function returns shape {list(got.shape)} for four [200, 3] arrays; expected "
-                             f"[200] (one angle per row): reduce over the last axis (the x, y, z components)")
+    how = "fn(p0, p1, p2, p3) with four [200, 3] arrays"
+    got = to_array(call(fn, *p, how=how), how)
+    expect_shape(got, ref.shape, how, " (one angle per row): reduce over the last axis (the x, y, z components)")
     err = np.abs((got - ref + 180.0) % 360.0 - 180.0)  # compare angles modulo 360°
     if not np.all(err <= tolerance):
         raise AssertionError(_diagnose(got, ref, err))
@@ -50,12 +50,12 @@ def check_dihedral(fn, *, tolerance: float = 1e-6) -> dict:
     if not (abs(phi + 63.0) < 10.0 and abs(psi + 42.0) < 10.0):
         raise AssertionError(f"on the α-helices of 4gcnA your function gives median φ = {phi:.0f}°, "
                              f"ψ = {psi:.0f}°; expected about -63° and -42°")
-    print(f"✅ your dihedral matches the reference on 200 random quadruples (largest error {err.max():.1e}°) and "
-          f"gives helix φ = {phi:.0f}°, ψ = {psi:.0f}°")
-    return {"max_error": float(err.max()), "helix_phi": phi, "helix_psi": psi}
+    return passed(f"your dihedral matches the reference on 200 random quadruples (largest error {err.max():.1e}°) "
+                  f"and gives helix φ = {phi:.0f}°, ψ = {psi:.0f}°",
+                  max_error=err.max(), helix_phi=phi, helix_psi=psi)
 
 
-def check_invariant_edge_feature(fn, backbone=None, *, tolerance: float = 1e-6) -> dict:
+def check_invariant_edge_feature(fn, backbone=None, *, tolerance: float = 1e-6) -> Passed:
     r"""Check a learner's edge feature ``fn(backbone [n, 4, 3], edge_index [2, E]) -> [E, ...]`` (numpy).
 
     It must be unchanged when the whole protein is rotated and translated (a proper rotation: torsions and
@@ -67,38 +67,35 @@ def check_invariant_edge_feature(fn, backbone=None, *, tolerance: float = 1e-6) 
         backbone: ``[n, 4, 3]`` to test on (default: the first 30 residues of ``1ahsA``).
         tolerance: largest accepted relative change.
 
+    Returns:
+        ``Passed(rotation=..., translation=...)``, the relative changes; prints "✅ ..." on success.
+
     >>> _ = check_invariant_edge_feature(lambda X, ei: np.linalg.norm(X[ei[0], 1] - X[ei[1], 1], axis=-1))
     ✅ your feature is invariant under rotation and translation (largest relative change ...)
     """
     X = load_chain("1ahsA").backbone[:30] if backbone is None else np.asarray(backbone, dtype=np.float64)
     edge_index = residue_graph(X, k=6)[0].numpy()
-    out = _call(fn, (X, edge_index), "fn(backbone, edge_index)")
+    how = f"fn(backbone, edge_index) with backbone of shape {list(X.shape)}, edge_index of shape " \
+          f"{list(edge_index.shape)}"
+    out = to_array(call(fn, X.copy(), edge_index.copy(), how=how), how)
     if out.ndim == 0 or out.shape[0] != edge_index.shape[1]:
-        raise AssertionError(f"your function returns shape {list(out.shape)} but one row per edge was expected: "
-                             f"[{edge_index.shape[1]}, ...] for edge_index of shape {list(edge_index.shape)}")
+        raise AssertionError(f"your function returned shape {list(out.shape)} when called as {how}, but one row "
+                             f"per edge was expected: [{edge_index.shape[1]}, ...]")
     if np.allclose(out, out[:1]):
         raise AssertionError("your feature is the same for every edge, so it tells the model nothing; use the "
                              "positions of residue j seen from residue i")
 
-    def feature(pos):
-        return torch.from_numpy(np.asarray(fn(pos.reshape(-1, 4, 3).numpy(), edge_index), dtype=np.float64))
+    def feature(pos):  # [n * 4, 3] -> the learner's feature of the moved backbone
+        return torch.from_numpy(to_array(call(fn, pos.reshape(-1, 4, 3).numpy(), edge_index.copy(), how=how), how))
 
     try:
         return check_invariant(feature, torch.from_numpy(X.reshape(-1, 3)), reflection=False, permutation=False,
                                tolerance=tolerance)
     except AssertionError as err:
+        if getattr(err, "said", False):  # the learner's function raised or returned NaN: nothing to add
+            raise
         raise AssertionError(f"{err} Hint: a vector between residues turns with the protein; express it in residue "
                              f"i's frame, R_i^T (x_j - x_i) with R from backbone_frames, or use its length.") from None
-
-
-def _call(fn, args, how) -> np.ndarray:
-    try:
-        out = fn(*args)
-    except Exception as err:
-        raise AssertionError(f"your function raised {type(err).__name__} when called as {how}: {err}") from err
-    if isinstance(out, torch.Tensor):
-        out = out.detach().cpu().numpy()
-    return np.asarray(out, dtype=np.float64)
 
 
 def _diagnose(got, ref, err) -> str:
@@ -120,6 +117,8 @@ def _diagnose(got, ref, err) -> str:
 def _helix_torsions(fn) -> tuple[float, float]:
     X = load_chain("4gcnA").backbone
     helix = np.array([c == "H" for c in dssp_labels("4gcnA")])
-    phi = _call(fn, (X[:-1, 2], X[1:, 0], X[1:, 1], X[1:, 2]), "fn on the backbone of 4gcnA")  # φ of residues 1..
-    psi = _call(fn, (X[:-1, 0], X[:-1, 1], X[:-1, 2], X[1:, 0]), "fn on the backbone of 4gcnA")  # ψ of 0..n-2
+    how = "fn(C_i-1, N_i, CA_i, C_i) on the backbone of 4gcnA"
+    phi = to_array(call(fn, X[:-1, 2], X[1:, 0], X[1:, 1], X[1:, 2], how=how), how)  # φ of residues 1..
+    how = "fn(N_i, CA_i, C_i, N_i+1) on the backbone of 4gcnA"
+    psi = to_array(call(fn, X[:-1, 0], X[:-1, 1], X[:-1, 2], X[1:, 0], how=how), how)  # ψ of 0..n-2
     return float(np.median(phi[helix[1:]])), float(np.median(psi[helix[:-1]]))

@@ -1,8 +1,8 @@
-r"""Exercise checkers: a lesson's exercise cell calls one on the learner's function.
+r"""Symmetry checkers (lessons 00–04): invariants, vectors, rotations, Wigner-D, harmonics, Clebsch–Gordan, device.
 
-Each checker prints one "✅ ..." line and returns the measured errors when the function is right, and raises
-``AssertionError`` saying in plain words what is wrong otherwise: which transformation breaks it, by how much,
-which shape was expected, or what the function raised. Errors are relative (see ``transformation_errors``)
+Each checker prints one "✅ ..." line and returns a ``Passed`` of the measured errors when the function is right,
+and raises ``AssertionError`` saying in plain words what is wrong otherwise: which transformation breaks it, by how
+much, which shape was expected, or what the function raised. Errors are relative (see ``transformation_errors``)
 and accepted up to ``tolerance`` (default 1e-4, loose enough for float32 learner code).
 
 >>> import torch
@@ -20,6 +20,8 @@ from airtools.so3 import decompose, random_rotation, spherical_harmonics, wigner
 
 from airtools.testing import random_permutation, relative_error, transformation_errors
 
+from ._common import Passed, expect_shape, guard, join, passed
+
 __all__ = ["check_invariant", "check_equivariant_vector", "check_rotation_matrix", "check_wigner_D",
            "check_spherical_harmonics", "check_clebsch_gordan", "check_device"]
 
@@ -27,7 +29,7 @@ DOING = {"rotation": "rotating the points", "reflection": "mirroring the points"
          "translation": "shifting all points by the same vector", "permutation": "reordering the atoms"}
 
 
-def check_invariant(fn, pos=None, *, reflection=True, translation=True, permutation=True, tolerance=1e-4) -> dict:
+def check_invariant(fn, pos=None, *, reflection=True, translation=True, permutation=True, tolerance=1e-4) -> Passed:
     r"""Check that a learner's feature is unchanged when the points are moved: :math:`f(g \cdot pos) = f(pos)`.
 
     Args:
@@ -37,7 +39,7 @@ def check_invariant(fn, pos=None, *, reflection=True, translation=True, permutat
         tolerance: largest accepted relative change.
 
     Returns:
-        ``{"rotation": float, ...}`` relative changes; prints "✅ ..." on success.
+        ``Passed(rotation=..., reflection=..., ...)``, the relative changes; prints "✅ ..." on success.
 
     Raises:
         AssertionError: e.g. "invariant under rotation, translation and permutation but not under reflection:
@@ -48,7 +50,7 @@ def check_invariant(fn, pos=None, *, reflection=True, translation=True, permutat
     AssertionError: not invariant under rotation, reflection, translation and permutation: rotating ...
     """
     pos = _points(pos)
-    f = _guard(fn, f"fn(pos) with pos of shape {list(pos.shape)}")
+    f = guard(fn, f"fn(pos) with pos of shape {list(pos.shape)}")
     g = torch.Generator().manual_seed(0)
     errors = transformation_errors(f, "cartesian_points", None, parity=reflection, translation=translation,
                                    inputs=pos, generator=g)
@@ -59,10 +61,10 @@ def check_invariant(fn, pos=None, *, reflection=True, translation=True, permutat
         errors["permutation"] = relative_error(out_perm, out) if out_perm.shape == out.shape else float("inf")
     bad = [name for name, err in errors.items() if not err <= tolerance]
     if not bad:
-        return _passed(f"your feature is invariant under {_join(errors)} "
-                       f"(largest relative change {max(errors.values()):.1e})", errors)
+        return passed(f"your feature is invariant under {join(errors)} "
+                      f"(largest relative change {max(errors.values()):.1e})", **errors)
     good = [name for name in errors if name not in bad]
-    head = f"invariant under {_join(good)} but not under {_join(bad)}" if good else f"not invariant under {_join(bad)}"
+    head = f"invariant under {join(good)} but not under {join(bad)}" if good else f"not invariant under {join(bad)}"
     details = ", ".join(f"{DOING[name]} changed your feature by {errors[name]:.2g}" for name in bad)
     hints = []
     if bad == ["reflection"] and relative_error(f(-pos), -out) <= tolerance:
@@ -79,7 +81,7 @@ def check_invariant(fn, pos=None, *, reflection=True, translation=True, permutat
 
 
 def check_equivariant_vector(fn, pos=None, *, reflection=True, translation=True, pseudo=False,
-                             tolerance=1e-4) -> dict:
+                             tolerance=1e-4) -> Passed:
     r"""Check that a learner's vectors turn with the points: :math:`f(R\, pos) = R f(pos)` (x, y, z order).
 
     A polar vector (force, dipole) also flips under a mirror, :math:`f(-pos) = -f(pos)`; a pseudovector
@@ -93,20 +95,21 @@ def check_equivariant_vector(fn, pos=None, *, reflection=True, translation=True,
         tolerance: largest accepted relative error.
 
     Returns:
-        ``{"rotation": float, ...}`` relative errors; prints "✅ ..." on success.
+        ``Passed(rotation=..., ...)``, the relative errors; prints "✅ ..." on success.
 
     >>> _ = check_equivariant_vector(lambda pos: pos - pos.mean(0))
     ✅ your vectors transform correctly under rotation, reflection and translation (largest relative error ...)
     >>> check_equivariant_vector(lambda pos: pos.norm(dim=1))
     Traceback (most recent call last):
-    AssertionError: your function returns a [6] tensor but a [..., 3] tensor of 3-vectors (e.g. [n, 3]) ...
+    AssertionError: your function returned shape [6] when called as fn(pos) with pos of shape [6, 3], but ...
     """
     pos = _points(pos)
-    f = _guard(fn, f"fn(pos) with pos of shape {list(pos.shape)}")
+    how = f"fn(pos) with pos of shape {list(pos.shape)}"
+    f = guard(fn, how)
     out = f(pos)
     if out.dim() == 0 or out.shape[-1] != 3:
-        raise AssertionError(f"your function returns a {_shape(out)} tensor but a [..., 3] tensor of 3-vectors "
-                             f"(e.g. [n, 3]) was expected")
+        raise AssertionError(f"your function returned shape {list(out.shape)} when called as {how}, but a [..., 3] "
+                             f"tensor of 3-vectors (e.g. [n, 3]) was expected")
     kind, other = ("cartesian_pseudovectors", "cartesian_vectors") if pseudo else \
         ("cartesian_vectors", "cartesian_pseudovectors")
     g = torch.Generator().manual_seed(0)
@@ -114,8 +117,8 @@ def check_equivariant_vector(fn, pos=None, *, reflection=True, translation=True,
     errors = transformation_errors(f, "cartesian_points", kind, **run)
     bad = [name for name, err in errors.items() if not err <= tolerance]
     if not bad:
-        return _passed(f"your {'pseudo' * pseudo}vectors transform correctly under {_join(errors)} "
-                       f"(largest relative error {max(errors.values()):.1e})", errors)
+        return passed(f"your {'pseudo' * pseudo}vectors transform correctly under {join(errors)} "
+                      f"(largest relative error {max(errors.values()):.1e})", **errors)
     problems = []
     if "rotation" in bad:
         R = random_rotation(dtype=pos.dtype, generator=g)
@@ -137,7 +140,7 @@ def check_equivariant_vector(fn, pos=None, *, reflection=True, translation=True,
     raise AssertionError("; ".join(problems) + ".")
 
 
-def check_rotation_matrix(R, *, tolerance=1e-5) -> dict:
+def check_rotation_matrix(R, *, tolerance=1e-5) -> Passed:
     r"""Check that a learner's matrix is a proper rotation: :math:`R^T R = I` and :math:`\det R = +1`.
 
     Args:
@@ -145,7 +148,7 @@ def check_rotation_matrix(R, *, tolerance=1e-5) -> dict:
         tolerance: largest accepted :math:`\max |R^T R - I|` and :math:`|\det R - 1|`.
 
     Returns:
-        ``{"orthogonality": max |R^T R - I|, "det": det R (the one furthest from 1)}``; prints "✅ ...".
+        ``Passed(orthogonality=max |R^T R - I|, det=det R (the one furthest from 1))``; prints "✅ ...".
 
     >>> _ = check_rotation_matrix([[0, -1, 0], [1, 0, 0], [0, 0, 1]])
     ✅ R is a rotation: R^T R = I to 0.0e+00 and det R = 1.000000
@@ -158,7 +161,7 @@ def check_rotation_matrix(R, *, tolerance=1e-5) -> dict:
     except (TypeError, ValueError, RuntimeError):
         raise AssertionError(f"your R is a {type(R).__name__}; a 3x3 tensor was expected") from None
     if R.dim() < 2 or R.shape[-2:] != (3, 3):
-        raise AssertionError(f"your R has shape {_shape(R)} but a [3, 3] matrix was expected")
+        raise AssertionError(f"your R has shape {list(R.shape)} but a [3, 3] matrix was expected")
     if not torch.isfinite(R).all():
         raise AssertionError("your R contains NaN or inf values")
     I = torch.eye(3, dtype=R.dtype)
@@ -172,11 +175,10 @@ def check_rotation_matrix(R, *, tolerance=1e-5) -> dict:
     if abs(det - 1) > tolerance:
         raise AssertionError(f"your R is orthogonal but det R = {det:.3g}: it is a reflection (a mirror), not a "
                              f"rotation; changing the sign of one column makes it a rotation")
-    return _passed(f"R is a rotation: R^T R = I to {orth:.1e} and det R = {det:.6f}",
-                   {"orthogonality": orth, "det": det})
+    return passed(f"R is a rotation: R^T R = I to {orth:.1e} and det R = {det:.6f}", orthogonality=orth, det=det)
 
 
-def check_wigner_D(fn, l_max=3, *, tolerance=1e-4) -> dict:
+def check_wigner_D(fn, l_max=3, *, tolerance=1e-4) -> Passed:
     r"""Check a learner's Wigner-D: :math:`D(R_1 R_2) = D(R_1) D(R_2)` and agreement with ``so3.wigner_D``.
 
     Args:
@@ -185,7 +187,7 @@ def check_wigner_D(fn, l_max=3, *, tolerance=1e-4) -> dict:
         tolerance: largest accepted relative error.
 
     Returns:
-        ``{"homomorphism": float, "reference": float}`` (largest over ``l``); prints "✅ ...".
+        ``Passed(homomorphism=..., reference=...)`` (largest over ``l``); prints "✅ ...".
 
     >>> from airtools.so3 import wigner_D
     >>> _ = check_wigner_D(wigner_D, l_max=2)
@@ -195,8 +197,9 @@ def check_wigner_D(fn, l_max=3, *, tolerance=1e-4) -> dict:
     R1, R2 = random_rotation(2, dtype=torch.float64, generator=g)
     errors = {"homomorphism": 0.0, "reference": 0.0}
     for l in range(l_max + 1):
-        f = _guard(fn, f"fn({l}, R)")
-        D1, D2, D12 = (_expect_shape(f(l, R), [2 * l + 1] * 2, f"for l={l} ", "(2l+1 = {})".format(2 * l + 1))
+        how = f"fn({l}, R)"
+        f = guard(fn, how)
+        D1, D2, D12 = (expect_shape(f(l, R), [2 * l + 1] * 2, how, f" (2l+1 = {2 * l + 1} for l = {l})").double()
                        for R in (R1, R2, R1 @ R2))
         hom, ref = relative_error(D12, D1 @ D2), relative_error(D1, wigner_D(l, R1))
         if hom > tolerance and relative_error(D12, D2 @ D1) <= tolerance:
@@ -213,11 +216,11 @@ def check_wigner_D(fn, l_max=3, *, tolerance=1e-4) -> dict:
                                  f"e3nn's Wigner-D by {ref:.2g} for l={l}: check the basis and the order of "
                                  f"the 2l+1 components")
         errors = {"homomorphism": max(errors["homomorphism"], hom), "reference": max(errors["reference"], ref)}
-    return _passed(f"your Wigner-D matrices are right for l = 0..{l_max}: D(R1 R2) = D(R1) D(R2) to "
-                   f"{errors['homomorphism']:.1e} and they match e3nn's to {errors['reference']:.1e}", errors)
+    return passed(f"your Wigner-D matrices are right for l = 0..{l_max}: D(R1 R2) = D(R1) D(R2) to "
+                  f"{errors['homomorphism']:.1e} and they match e3nn's to {errors['reference']:.1e}", **errors)
 
 
-def check_spherical_harmonics(fn, l_max=3, *, tolerance=1e-4) -> dict:
+def check_spherical_harmonics(fn, l_max=3, *, tolerance=1e-4) -> Passed:
     r"""Check a learner's spherical harmonics: :math:`Y(R x) = D(R) Y(x)` and agreement with e3nn's.
 
     The reference is ``airtools.so3.spherical_harmonics`` (e3nn's basis, "component" normalisation,
@@ -229,7 +232,7 @@ def check_spherical_harmonics(fn, l_max=3, *, tolerance=1e-4) -> dict:
         tolerance: largest accepted relative error.
 
     Returns:
-        ``{"equivariance": float, "reference": float}`` (largest over ``l``); prints "✅ ...".
+        ``Passed(equivariance=..., reference=...)`` (largest over ``l``); prints "✅ ...".
 
     >>> from airtools.so3 import spherical_harmonics
     >>> _ = check_spherical_harmonics(spherical_harmonics, l_max=2)
@@ -241,18 +244,20 @@ def check_spherical_harmonics(fn, l_max=3, *, tolerance=1e-4) -> dict:
     R = random_rotation(dtype=torch.float64, generator=g)
     errors = {"equivariance": 0.0, "reference": 0.0}
     for l in range(l_max + 1):
-        f = _guard(fn, f"fn({l}, xyz) with xyz of shape [10, 3]")
-        Y, YR = (_expect_shape(f(l, x), [10, 2 * l + 1], f"for l={l} ", "([n, 2l+1])") for x in (xyz, xyz @ R.T))
+        how = f"fn({l}, xyz) with xyz of shape [10, 3]"
+        f = guard(fn, how)
+        Y, YR = (expect_shape(f(l, x), [10, 2 * l + 1], how, f" ([n, 2l+1] for l = {l})").double()
+                 for x in (xyz, xyz @ R.T))
         ref = spherical_harmonics(l, xyz)
         eq, agree = relative_error(YR, Y @ wigner_D(l, R).T), relative_error(Y, ref)
         if eq > tolerance or agree > tolerance:
             raise AssertionError(_harmonics_problem(l, Y, ref, eq, agree, tolerance))
         errors = {"equivariance": max(errors["equivariance"], eq), "reference": max(errors["reference"], agree)}
-    return _passed(f"your spherical harmonics are right for l = 0..{l_max}: Y(Rx) = D(R) Y(x) to "
-                   f"{errors['equivariance']:.1e} and they match e3nn's to {errors['reference']:.1e}", errors)
+    return passed(f"your spherical harmonics are right for l = 0..{l_max}: Y(Rx) = D(R) Y(x) to "
+                  f"{errors['equivariance']:.1e} and they match e3nn's to {errors['reference']:.1e}", **errors)
 
 
-def check_clebsch_gordan(fn, l_max=2, *, tolerance=1e-4) -> dict:
+def check_clebsch_gordan(fn, l_max=2, *, tolerance=1e-4) -> Passed:
     r"""Check a learner's coupling coefficients: they must be invariant, so the coupling is equivariant.
 
     .. math:: \sum_{ijk} C_{ijk} D^{l_1}_{ia} D^{l_2}_{jb} D^{l_3}_{kc} = C_{abc}
@@ -264,7 +269,7 @@ def check_clebsch_gordan(fn, l_max=2, *, tolerance=1e-4) -> dict:
         tolerance: largest accepted relative error.
 
     Returns:
-        ``{"equivariance": float}`` (largest over the triples); prints "✅ ...".
+        ``Passed(equivariance=...)`` (largest over the triples); prints "✅ ...".
 
     >>> from airtools.so3 import clebsch_gordan
     >>> _ = check_clebsch_gordan(clebsch_gordan, l_max=1)
@@ -274,9 +279,9 @@ def check_clebsch_gordan(fn, l_max=2, *, tolerance=1e-4) -> dict:
     triples = [(l1, l2, l3) for l1, l2 in itertools.product(range(l_max + 1), repeat=2) for l3 in decompose(l1, l2)]
     worst = 0.0
     for l1, l2, l3 in triples:
-        f = _guard(fn, f"fn({l1}, {l2}, {l3})")
+        how = f"fn({l1}, {l2}, {l3})"
         dims = [2 * l1 + 1, 2 * l2 + 1, 2 * l3 + 1]
-        C = _expect_shape(f(l1, l2, l3), dims, f"for (l1, l2, l3) = ({l1}, {l2}, {l3}) ", "([2l1+1, 2l2+1, 2l3+1])")
+        C = expect_shape(guard(fn, how)(l1, l2, l3), dims, how, " ([2l1+1, 2l2+1, 2l3+1])").double()
         if C.norm() == 0:
             raise AssertionError(f"your coefficients for (l1, l2, l3) = ({l1}, {l2}, {l3}) are all zero: they are "
                                  f"trivially invariant but couple nothing")
@@ -287,18 +292,18 @@ def check_clebsch_gordan(fn, l_max=2, *, tolerance=1e-4) -> dict:
                                  f"({l1}, {l2}, {l3}): rotating both inputs changes C by {err:.2g} (relative); "
                                  f"check the index order [l1, l2, l3] and the basis of each degree")
         worst = max(worst, err)
-    return _passed(f"your coefficients couple l1 x l2 -> l3 equivariantly for all {len(triples)} triples with "
-                   f"l1, l2 <= {l_max} (largest error {worst:.1e})", {"equivariance": worst})
+    return passed(f"your coefficients couple l1 x l2 -> l3 equivariantly for all {len(triples)} triples with "
+                  f"l1, l2 <= {l_max} (largest error {worst:.1e})", equivariance=worst)
 
 
-def check_device(device) -> str:
+def check_device(device) -> Passed:
     r"""Check a learner's device choice: ``"cuda"`` when ``torch.cuda.is_available()``, else ``"cpu"``.
 
     Args:
         device: a string such as ``"cuda"``, ``"cuda:0"``, ``"cpu"``, or a ``torch.device``.
 
     Returns:
-        the device type, ``"cuda"`` or ``"cpu"``; prints "✅ ...".
+        ``Passed(gpu=1.0 for a GPU device else 0.0, n_gpus=torch.cuda.device_count())``; prints "✅ ...".
 
     >>> check_device("gpu")
     Traceback (most recent call last):
@@ -317,7 +322,7 @@ def check_device(device) -> str:
         raise AssertionError(f"you chose {device!r} but torch sees no GPU here (torch.cuda.is_available() is "
                              f"False): fall back to 'cpu'")
     why = f"a GPU is available ({torch.cuda.get_device_name()})" if kind == "cuda" else "torch sees no GPU here"
-    return _passed(f"device {device!r} is right: {why}", kind)
+    return passed(f"device {device!r} is right: {why}", gpu=kind == "cuda", n_gpus=torch.cuda.device_count())
 
 
 def _points(pos):
@@ -328,33 +333,6 @@ def _points(pos):
     if pos.dim() != 2 or pos.shape[1] != 3 or not pos.is_floating_point():
         raise ValueError(f"pos: expected float points of shape [n, 3], got {pos.dtype} of shape {list(pos.shape)}")
     return pos
-
-
-def _guard(fn, call):
-    """``fn`` whose exceptions become a plain-words ``AssertionError`` and whose output becomes a tensor."""
-    def guarded(*args):
-        try:
-            out = fn(*args)
-        except Exception as e:
-            hint = ""
-            if any(word in str(e) for word in ("Double", "dtype", "scalar type")):
-                hint = " (it mixes float32 and float64: create new tensors with dtype=pos.dtype)"
-            raise AssertionError(f"your function raised {type(e).__name__} when called as {call}: {e}{hint}") from e
-        if isinstance(out, torch.Tensor):
-            return out
-        try:
-            return torch.as_tensor(out, dtype=torch.float64)
-        except (TypeError, ValueError, RuntimeError):
-            raise AssertionError(f"your function returned a {type(out).__name__} when called as {call}, "
-                                 f"but a torch tensor was expected") from None
-    return guarded
-
-
-def _expect_shape(t, shape, where, why):
-    if list(t.shape) != shape:
-        raise AssertionError(f"{where}your function returns a {_shape(t)} tensor but a {shape} tensor {why} "
-                             f"was expected")
-    return t.to(torch.float64)
 
 
 def _harmonics_problem(l, Y, ref, eq, agree, tolerance) -> str:
@@ -372,17 +350,3 @@ def _harmonics_problem(l, Y, ref, eq, agree, tolerance) -> str:
         return f"your Y is not equivariant: Y(R x) != D(R) Y(x) by {eq:.2g} for l={l}"
     return (f"your Y rotates correctly (Y(Rx) = D(R) Y(x)) but differs from e3nn's spherical harmonics by "
             f"{agree:.2g} for l={l}: check the basis and the order of the 2l+1 components")
-
-
-def _passed(message, result):
-    print(f"✅ {message}")
-    return result
-
-
-def _shape(t) -> str:
-    return str(list(t.shape))
-
-
-def _join(names) -> str:
-    names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,7 +1,8 @@
-r"""Exercise checkers for lesson 05: print one "✅ ..." line, or raise ``AssertionError`` saying what is wrong.
+r"""Exercise checker for lesson 05: print one "✅ ..." line and return a ``Passed``, or raise ``AssertionError``
+saying what is wrong.
 
 >>> import torch
->>> err = check_hydrogen_local_energy(lambda r, alpha: -alpha**2 / 2 + (alpha - 1) / r)
+>>> result = check_hydrogen_local_energy(lambda r, alpha: -alpha**2 / 2 + (alpha - 1) / r)
 ✅ your local energy matches autograd's for alpha = 0.5, 1.0, 1.5 (largest difference ...)
 """
 from __future__ import annotations
@@ -10,10 +11,12 @@ import torch
 
 from airtools.quantum import HydrogenAnsatz, get_system, local_energy
 
+from ._common import Passed, call, expect_shape, passed, to_tensor
+
 __all__ = ["check_hydrogen_local_energy"]
 
 
-def check_hydrogen_local_energy(fn, *, tolerance: float = 1e-6) -> float:
+def check_hydrogen_local_energy(fn, *, tolerance: float = 1e-6) -> Passed:
     r"""Check a learner's local energy for hydrogen with the trial function :math:`\psi = e^{-\alpha r}`.
 
     The answer is :math:`E_L(r) = -\tfrac12\nabla^2\psi/\psi - 1/r = -\alpha^2/2 + (\alpha - 1)/r`; it is
@@ -24,7 +27,7 @@ def check_hydrogen_local_energy(fn, *, tolerance: float = 1e-6) -> float:
         tolerance: largest accepted absolute difference (hartree).
 
     Returns:
-        the largest absolute difference; prints "✅ ..." on success.
+        ``Passed(max_difference=...)``, the largest absolute difference (hartree); prints "✅ ..." on success.
 
     Raises:
         AssertionError: naming the mistake (missing potential, a 1-D Laplacian, a sign) where it can tell.
@@ -39,13 +42,9 @@ def check_hydrogen_local_energy(fn, *, tolerance: float = 1e-6) -> float:
     worst = 0.0
     for alpha in (0.5, 1.0, 1.5):
         expected = local_energy(HydrogenAnsatz(alpha=alpha, hidden=0).double(), x, V)
-        try:
-            got = torch.as_tensor(fn(r.clone(), alpha), dtype=torch.float64)
-        except Exception as err:  # the learner's code: report it in words, not a traceback
-            raise AssertionError(f"fn(r, alpha={alpha}) raised {type(err).__name__}: {err}") from None
-        if got.shape != expected.shape:
-            raise AssertionError(f"fn(r, alpha) should return one energy per radius, shape {list(expected.shape)}; "
-                                 f"got shape {list(got.shape)}")
+        how = f"fn(r, alpha={alpha}) with r of shape [40]"
+        got = to_tensor(call(fn, r.clone(), alpha, how=how), how).to(torch.float64)
+        expect_shape(got, expected.shape, how, " (one local energy per radius)")
         diff = got - expected
         err = diff.abs().max().item()
         if not err <= tolerance:
@@ -54,8 +53,8 @@ def check_hydrogen_local_energy(fn, *, tolerance: float = 1e-6) -> float:
                                  f"{got[i].item():.4f} Ha, the local energy is {expected[i].item():.4f} Ha."
                                  + _hint(diff, r, alpha))
         worst = max(worst, err)
-    print(f"✅ your local energy matches autograd's for alpha = 0.5, 1.0, 1.5 (largest difference {worst:.1e} Ha)")
-    return worst
+    return passed(f"your local energy matches autograd's for alpha = 0.5, 1.0, 1.5 (largest difference "
+                  f"{worst:.1e} Ha)", max_difference=worst)
 
 
 def _hint(diff: torch.Tensor, r: torch.Tensor, alpha: float) -> str:
@@ -70,6 +69,8 @@ def _hint(diff: torch.Tensor, r: torch.Tensor, alpha: float) -> str:
                 "so ∇²(-alpha r) = -2 alpha / r.")
     if close(alpha**2 - 2 * alpha / r):
         return " Hint: check the sign of the kinetic term, -½ ∇²ψ/ψ."
+    if close(torch.full_like(r, alpha**2 / 2)):
+        return " Hint: you left out |∇ log ψ|² = alpha²: E_L = -½ (∇² log ψ + |∇ log ψ|²) + V."
     if close(torch.full_like(r, -alpha**2)) or close(torch.full_like(r, alpha**2)):
         return " Hint: |∇ log ψ|² = alpha² enters with a factor -½."
     return " Hint: E_L = -½ (∇² log ψ + |∇ log ψ|²) + V with log ψ = -alpha r."

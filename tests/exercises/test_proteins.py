@@ -2,29 +2,43 @@
 import numpy as np
 import pytest
 
-from airtools.data import backbone_frames, dihedral
+from airtools.data import dihedral
 from airtools.exercises import check_dihedral, check_invariant_edge_feature
 
+from .answers import local_direction
 
-def test_dihedral_checker_accepts_the_reference_and_names_each_mistake(capsys):
-    result = check_dihedral(dihedral)
-    assert "✅" in capsys.readouterr().out and abs(result["helix_phi"] + 63) < 10
+
+def test_dihedral_checker_accepts_the_reference_and_names_each_mistake(accepts):
+    result = accepts(check_dihedral(dihedral), "helix φ = ")
+    assert result["max_error"] < 1e-9 and abs(result["helix_phi"] + 63) < 10 and abs(result["helix_psi"] + 42) < 10
     mistakes = {"opposite sign": lambda *p: -dihedral(*p), "radians": lambda *p: np.radians(dihedral(*p)),
-                "never negative": lambda *p: np.abs(dihedral(*p)), r"\(-180°, 180°\]": lambda *p: dihedral(*p) % 360}
+                "never negative": lambda *p: np.abs(dihedral(*p)), r"\(-180°, 180°\]": lambda *p: dihedral(*p) % 360,
+                r"returned shape \[200, 3\] .* reduce over the last axis": lambda p0, p1, p2, p3: p1 - p0}
     for message, fn in mistakes.items():
         with pytest.raises(AssertionError, match=message):
             check_dihedral(fn)
 
 
-def test_edge_feature_checker_accepts_invariants_and_refuses_raw_vectors(capsys):
-    def local_direction(X, edge_index):
-        R, t = backbone_frames(X)
-        j, i = edge_index
-        return np.einsum("eab,ea->eb", R[i], t[j] - t[i])
-
-    check_invariant_edge_feature(local_direction)
-    assert "✅" in capsys.readouterr().out
+def test_edge_feature_checker_accepts_invariants_and_refuses_raw_vectors(accepts):
+    result = accepts(check_invariant_edge_feature(local_direction), "invariant under rotation and translation")
+    assert set(result) == {"rotation", "translation"} and max(result.values()) < 1e-9
     with pytest.raises(AssertionError, match="not under rotation.*frame"):
         check_invariant_edge_feature(lambda X, ei: X[ei[0], 1] - X[ei[1], 1])
     with pytest.raises(AssertionError, match="same for every edge"):
         check_invariant_edge_feature(lambda X, ei: np.ones(ei.shape[1]))
+    with pytest.raises(AssertionError, match=r"returned shape \[30\] .* one row per edge was expected"):
+        check_invariant_edge_feature(lambda X, ei: np.linalg.norm(X[:, 1], axis=-1))
+
+
+def test_edge_feature_checker_reports_a_failure_on_the_moved_protein_without_a_wrong_hint():
+    calls = []
+
+    def fails_on_second_call(X, ei):
+        calls.append(1)
+        if len(calls) > 1:
+            raise IndexError("only once")
+        return np.linalg.norm(X[ei[0], 1] - X[ei[1], 1], axis=-1)
+
+    with pytest.raises(AssertionError, match=r"^your function raised IndexError when called as fn\(backbone, "
+                                             r"edge_index\) .*: only once$"):
+        check_invariant_edge_feature(fails_on_second_call)

@@ -1,4 +1,5 @@
-"""Each exercise checker passes a right learner function and says in plain words what is wrong with a wrong one."""
+"""Each symmetry checker passes a right learner function (one "✅" line, a ``Passed``) and says in plain words what
+is wrong with a wrong one."""
 import re
 
 import numpy as np
@@ -25,12 +26,12 @@ def signed_volume(pos):
 
 # --- check_invariant -------------------------------------------------------------------------------------------
 
-def test_invariant_passes_sorted_distances_and_prints_one_line(capsys):
+def test_invariant_passes_sorted_distances_and_prints_one_line(accepts):
     torch.manual_seed(0)
-    errors = check_invariant(lambda pos: torch.pdist(pos).sort().values)
+    errors = accepts(check_invariant(lambda pos: torch.pdist(pos).sort().values),
+                     "your feature is invariant under rotation, reflection, translation")
     assert set(errors) == {"rotation", "reflection", "translation", "permutation"}
     assert max(errors.values()) < 1e-12
-    assert capsys.readouterr().out.startswith("✅ your feature is invariant under rotation, reflection, translation")
 
 
 def test_invariant_under_rotation_but_not_reflection_is_said_so():
@@ -70,12 +71,12 @@ def test_invariant_uses_the_given_positions():
 
 # --- check_equivariant_vector ----------------------------------------------------------------------------------
 
-def test_vectors_pass_for_centred_positions_and_cross_products_as_pseudovectors(capsys):
+def test_vectors_pass_for_centred_positions_and_cross_products_as_pseudovectors(accepts):
     torch.manual_seed(0)
-    assert max(check_equivariant_vector(lambda pos: pos - pos.mean(0)).values()) < 1e-12
+    assert max(accepts(check_equivariant_vector(lambda pos: pos - pos.mean(0))).values()) < 1e-12
     cross = lambda pos: torch.linalg.cross(pos[0] - pos[2], pos[1] - pos[2])  # noqa: E731
-    assert max(check_equivariant_vector(cross, pseudo=True).values()) < 1e-12
-    assert "✅ your pseudovectors transform correctly" in capsys.readouterr().out
+    assert max(accepts(check_equivariant_vector(cross, pseudo=True), "your pseudovectors transform correctly")
+               .values()) < 1e-12
     with pytest.raises(AssertionError, match=r"under a mirror your vectors should flip.*off by 2; they behave like "
                                              r"pseudovectors: pass pseudo=True"):
         check_equivariant_vector(cross)
@@ -83,7 +84,8 @@ def test_vectors_pass_for_centred_positions_and_cross_products_as_pseudovectors(
 
 def test_vectors_with_the_wrong_shape_are_named():
     torch.manual_seed(0)
-    with pytest.raises(AssertionError, match=r"^your function returns a \[6\] tensor but a \[\.\.\., 3\] tensor"):
+    with pytest.raises(AssertionError, match=r"^your function returned shape \[6\] when called as fn\(pos\) with pos "
+                                             r"of shape \[6, 3\], but a \[\.\.\., 3\] tensor of 3-vectors"):
         check_equivariant_vector(lambda pos: pos.norm(dim=1))
 
 
@@ -99,12 +101,11 @@ def test_vectors_that_do_not_turn_or_that_move_with_a_shift_are_explained():
 
 # --- check_rotation_matrix -------------------------------------------------------------------------------------
 
-def test_rotation_matrix_passes_a_rotation_in_any_array_form(capsys):
+def test_rotation_matrix_passes_a_rotation_in_any_array_form(accepts):
     R = random_rotation(dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    errors = check_rotation_matrix(R.numpy())
+    errors = accepts(check_rotation_matrix(R.numpy()), "R is a rotation: R^T R = I to ")
     assert errors["orthogonality"] < 1e-14 and errors["det"] == pytest.approx(1.0)
-    assert capsys.readouterr().out.startswith("✅ R is a rotation: R^T R = I to ")
-    check_rotation_matrix(R.float().tolist())
+    accepts(check_rotation_matrix(R.float().tolist()))
 
 
 @pytest.mark.parametrize("R, message", [
@@ -121,10 +122,9 @@ def test_rotation_matrix_names_what_fails(R, message):
 
 # --- check_wigner_D --------------------------------------------------------------------------------------------
 
-def test_wigner_D_passes_the_library_one(capsys):
-    errors = check_wigner_D(wigner_D, l_max=3)
+def test_wigner_D_passes_the_library_one(accepts):
+    errors = accepts(check_wigner_D(wigner_D, l_max=3), "your Wigner-D matrices are right for l = 0..3")
     assert errors["homomorphism"] < 1e-12 and errors["reference"] == 0.0
-    assert "✅ your Wigner-D matrices are right for l = 0..3" in capsys.readouterr().out
 
 
 def test_wigner_D_transposed_is_caught():
@@ -145,17 +145,16 @@ def test_wigner_D_in_another_basis_or_shape_is_caught():
     with pytest.raises(AssertionError, match=r"^your D is a representation .* differs from e3nn's Wigner-D by "
                                              r"[0-9.]+ for l=1"):
         check_wigner_D(other_basis)
-    with pytest.raises(AssertionError, match=r"^for l=0 your function returns a \[3, 3\] tensor but a \[1, 1\] "
-                                             r"tensor \(2l\+1 = 1\) was expected"):
+    with pytest.raises(AssertionError, match=r"^your function returned shape \[3, 3\] when called as fn\(0, R\), but "
+                                             r"\[1, 1\] was expected \(2l\+1 = 1 for l = 0\)$"):
         check_wigner_D(lambda l, R: R)
 
 
 # --- check_spherical_harmonics ---------------------------------------------------------------------------------
 
-def test_spherical_harmonics_pass_the_library_ones(capsys):
+def test_spherical_harmonics_pass_the_library_ones(accepts):
     errors = check_spherical_harmonics(lambda l, xyz: o3.spherical_harmonics(l, xyz, True, normalization="component"))
-    assert max(errors.values()) < 1e-12
-    assert "✅ your spherical harmonics are right for l = 0..3" in capsys.readouterr().out
+    assert max(accepts(errors, "your spherical harmonics are right for l = 0..3").values()) < 1e-12
 
 
 def test_spherical_harmonics_in_the_wrong_order_are_caught():
@@ -177,10 +176,10 @@ def test_spherical_harmonics_with_another_normalisation_or_not_equivariant_are_c
 
 # --- check_clebsch_gordan --------------------------------------------------------------------------------------
 
-def test_clebsch_gordan_passes_any_normalisation(capsys):
-    assert check_clebsch_gordan(clebsch_gordan)["equivariance"] < 1e-6  # float32 coefficients
-    assert check_clebsch_gordan(lambda *ls: 2.5 * o3.wigner_3j(*ls, dtype=torch.float64))["equivariance"] < 1e-12
-    assert "for all 19 triples with l1, l2 <= 2" in capsys.readouterr().out
+def test_clebsch_gordan_passes_any_normalisation(accepts):
+    assert accepts(check_clebsch_gordan(clebsch_gordan))["equivariance"] < 1e-6  # float32 coefficients
+    scaled = check_clebsch_gordan(lambda *ls: 2.5 * o3.wigner_3j(*ls, dtype=torch.float64))
+    assert accepts(scaled, "for all 19 triples with l1, l2 <= 2")["equivariance"] < 1e-12
 
 
 def test_clebsch_gordan_in_the_wrong_basis_zero_or_wrong_shape_is_caught():
@@ -193,17 +192,17 @@ def test_clebsch_gordan_in_the_wrong_basis_zero_or_wrong_shape_is_caught():
         check_clebsch_gordan(wrong_basis)
     with pytest.raises(AssertionError, match=r"\(0, 0, 0\) are all zero"):
         check_clebsch_gordan(lambda l1, l2, l3: torch.zeros(2 * l1 + 1, 2 * l2 + 1, 2 * l3 + 1))
-    with pytest.raises(AssertionError, match=r"^for \(l1, l2, l3\) = \(0, 1, 1\) your function returns a \[3, 3, 1\]"):
+    with pytest.raises(AssertionError, match=r"^your function returned shape \[3, 3, 1\] when called as fn\(0, 1, 1\), "
+                                             r"but \[1, 3, 3\] was expected"):
         check_clebsch_gordan(lambda l1, l2, l3: o3.wigner_3j(l1, l2, l3).transpose(0, 2))
 
 
 # --- check_device ----------------------------------------------------------------------------------------------
 
-def test_device_passes_the_right_choice_and_fails_the_other(capsys):
+def test_device_passes_the_right_choice_and_fails_the_other(accepts):
     right = default_device()
-    assert check_device(right) == right
-    assert check_device(torch.device(right)) == right
-    assert capsys.readouterr().out.startswith(f"✅ device '{right}' is right")
+    assert accepts(check_device(right), f"device '{right}' is right")["gpu"] == (right == "cuda")
+    assert accepts(check_device(torch.device(right)))["n_gpus"] == torch.cuda.device_count()
     wrong = "cpu" if right == "cuda" else "cuda"
     with pytest.raises(AssertionError, match=f"you chose '{wrong}' but"):
         check_device(wrong)

@@ -1,0 +1,110 @@
+"""A right answer for every checker in ``airtools.exercises``, written as a learner who got it right would:
+``RIGHT[name]`` is the argument that makes ``checker(RIGHT[name])`` pass. The tests of each module and the
+convention test over ``__all__`` share them."""
+import math
+
+import numpy as np
+import torch
+
+from airtools import default_device
+from airtools.data import backbone_frames, dihedral
+from airtools.so3 import clebsch_gordan, spherical_harmonics, wigner_D
+
+
+def sorted_distances(pos):
+    return torch.pdist(pos).sort().values
+
+
+def centred(pos):
+    return pos - pos.mean(0)
+
+
+def hydrogen_local_energy(r, alpha):
+    return -alpha**2 / 2 + (alpha - 1) / r
+
+
+def density(ao, P):
+    return np.einsum("gm,mn,gn->g", ao, P, ao)
+
+
+def fd_laplacian(u, dx):
+    return (np.roll(u, 1) - 2 * u + np.roll(u, -1)) / dx**2
+
+
+def local_direction(X, edge_index):
+    """Where residue j's CA sits in residue i's backbone frame: ``[E, 3]``, invariant under rigid motions."""
+    R, t = backbone_frames(X)
+    j, i = edge_index
+    return np.einsum("eab,ea->eb", R[i], t[j] - t[i])
+
+
+def wrap_positions(pos, cell):
+    frac = pos @ torch.linalg.inv(cell)
+    return (frac - torch.floor(frac)) @ cell
+
+
+def images_per_axis(cell, r_cut):
+    heights = 1.0 / torch.linalg.inv(cell).norm(dim=0)
+    return torch.ceil(r_cut / heights).long()
+
+
+def interaction_energy(energy, z, pos, part):
+    a, b = part == 0, part == 1
+    return energy(z, pos) - energy(z[a], pos[a]) - energy(z[b], pos[b])
+
+
+def spectral_conv(x, weight):
+    n = x.shape[-1]
+    modes = min(weight.shape[-1], n // 2 + 1)
+    x_ft = torch.fft.rfft(x)
+    out_ft = torch.zeros(x.shape[0], weight.shape[1], n // 2 + 1, dtype=x_ft.dtype)
+    out_ft[..., :modes] = torch.einsum("bik,iok->bok", x_ft[..., :modes], weight[..., :modes])
+    return torch.fft.irfft(out_ft, n=n)
+
+
+def relative_l2_per_sample(pred, target):
+    diff = (pred - target).flatten(1)
+    return (diff.norm(dim=1) / target.flatten(1).norm(dim=1)).mean()
+
+
+def advection_diffusion_residual(model, x, t, c, nu):
+    x, t = x.requires_grad_(True), t.requires_grad_(True)
+    u = model(x, t)
+    u_x, u_t = torch.autograd.grad(u.sum(), (x, t), create_graph=True)
+    (u_xx,) = torch.autograd.grad(u_x.sum(), x, create_graph=True)
+    return u_t + c * u_x - nu * u_xx
+
+
+def rotation_average(model):
+    """The group average of ``model`` over the four rotations by 90°: equivariant for any ``model``."""
+    def averaged(a):
+        return sum(torch.rot90(model(torch.rot90(a, k, dims=(1, 2))), -k, dims=(1, 2)) for k in range(4)) / 4
+    return averaged
+
+
+def shift_right(a):
+    """A plain, non-equivariant operator on ``[batch, n, n, c]``: a shift and a smooth nonlinearity."""
+    return torch.tanh(a + 0.5 * torch.roll(a, 1, dims=1))
+
+
+RIGHT = {  # checker name -> its one argument, right
+    "check_invariant": sorted_distances,
+    "check_equivariant_vector": centred,
+    "check_rotation_matrix": [[math.cos(0.3), -math.sin(0.3), 0], [math.sin(0.3), math.cos(0.3), 0], [0, 0, 1]],
+    "check_wigner_D": wigner_D,
+    "check_spherical_harmonics": spherical_harmonics,
+    "check_clebsch_gordan": clebsch_gordan,
+    "check_device": default_device(),
+    "check_hydrogen_local_energy": hydrogen_local_energy,
+    "check_density_from_dm": density,
+    "check_dihedral": dihedral,
+    "check_invariant_edge_feature": local_direction,
+    "check_wrap_positions": wrap_positions,
+    "check_images_per_axis": images_per_axis,
+    "check_interaction_energy": interaction_energy,
+    "check_fd_laplacian": fd_laplacian,
+    "check_spectral_conv": spectral_conv,
+    "check_relative_l2": relative_l2_per_sample,
+    "check_advection_diffusion_residual": advection_diffusion_residual,
+    "check_rotation_equivariant_operator": rotation_average(shift_right),
+}
