@@ -2,6 +2,8 @@
 
 ``molecules``: ASE g2 geometries, normal-mode conformers, PySCF labels (``METHOD = "rhf/sto-3g"``) in eV
 and Å, cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a SHA-256 checksum.
+``qm9``: QM9 (Ramakrishnan et al. 2014) from the CSV files of the PyPI package ``qm9pack``, converted once
+to a cache file; ``load_qm9`` and the teaching splits ``qm9_split``.
 
 >>> from airtools.data import build_dataset, collate_molecules
 >>> batch = collate_molecules([build_dataset("water", 2, progress=False)[i] for i in range(2)])
@@ -21,6 +23,7 @@ from .interactions import (DIMER_METHOD, DimerDataset, collate_dimers, interacti
 from .proteins import (SS_CLASSES, Chain, backbone_frames, ca_distances, contact_map, dssp_chains, dssp_labels,
                        dssp_split, load_chain, residue_features, residue_graph, secondary_structure_dataset,
                        torsions)
+from .qm9 import QM9_PROPERTIES, QM9_VERSION, QM9Dataset, load_qm9, qm9_arrays, qm9_split
 from .molecules import (ALIASES, LESSON_MOLECULES, METHOD, build_all, build_dataset, compute_labels,
                         equilibrium, get_molecule, main_build, molecule_names, sample_conformers, PySCFCalculator)
 
@@ -37,4 +40,5 @@ __all__ = ["METHOD", "ALIASES", "LESSON_MOLECULES", "MoleculeDataset", "collate_
            "CrystalDataset", "build_crystal_dataset", "bulk_crystal", "collate_crystals", "crystal_model_path",
            "emt_labels", "equation_of_state", "model_energies", "pretrained_crystal_model", "primitive_cell",
            "random_alloy",
-           "spacegroup", "strained"]
+           "spacegroup", "strained",
+           "QM9_PROPERTIES", "QM9_VERSION", "QM9Dataset", "load_qm9", "qm9_arrays", "qm9_split"]
