@@ -2,7 +2,9 @@
 
 ``molecules``: ASE g2 geometries, normal-mode conformers, PySCF labels (``METHOD = "rhf/sto-3g"``) in eV
 and Å; ``interactions``: counterpoise-corrected water dimers; ``proteins``: real chains from
-``MDAnalysisTests`` read with gemmi; ``crystals``: ASE bulk cells with EMT labels. Everything computed is
+``MDAnalysisTests`` read with gemmi; ``crystals``: ASE bulk cells with EMT labels; ``qm9``: QM9
+(Ramakrishnan et al. 2014) from the CSV files of the PyPI package ``qm9pack``, converted once to a cache file,
+with ``load_qm9`` and the teaching splits ``qm9_split``. Everything computed is
 cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a SHA-256 checksum (``airtools.cache``).
 
 Layer: no models and no training here (``airtools.zoo`` composes data, models and training). Names load on first
@@ -32,5 +34,6 @@ _WHERE = {  # submodule -> the public names it defines (loaded on first use)
                  "load_chain", "residue_features", "residue_graph", "secondary_structure_dataset", "torsions"],
     "molecules": ["ALIASES", "LESSON_MOLECULES", "METHOD", "build_all", "build_dataset", "compute_labels",
                  "equilibrium", "get_molecule", "molecule_names", "sample_conformers", "PySCFCalculator"],
+    "qm9": ["QM9_PROPERTIES", "QM9_VERSION", "QM9Dataset", "load_qm9", "qm9_arrays", "qm9_split"],
 }
 __all__, __getattr__, __dir__ = lazy_names("airtools.data", _WHERE)

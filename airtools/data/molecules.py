@@ -254,7 +254,7 @@ def build_dataset(name="water", n_conformers: int = 200, *, method: str = METHOD
 
     >>> ds = build_dataset("water", 3, progress=False)
     >>> len(ds), sorted(ds[0])
-    (3, ['dipole', 'energy', 'forces', 'pos', 'z'])
+    (3, ['dipole', 'energy', 'forces', 'has_forces', 'pos', 'z'])
     """
     names = [name] if isinstance(name, str) else list(name)
     jobs = [(eq_z, p) for nm in names

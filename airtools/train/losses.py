@@ -24,6 +24,8 @@ def energy_force_loss(model, batch: dict, force_weight: float = 1.0) -> Tensor:
         batch: ``airtools.data.collate_molecules`` output (``z``, ``pos``, ``batch``, ``energy``, ``forces``).
         force_weight: :math:`w_F` (eV/Å)^-2 relative to eV^2; 0 trains on energies only (no forces computed).
 
+    Molecules whose ``has_forces`` is False (energy-only data such as QM9) add no force term: the force mean
+    runs over the atoms of the molecules that have forces, and none are computed when no molecule has any.
     Forces keep their graph (``create_graph``) only when ``model.training``, so validation stays cheap.
 
     >>> from airtools.models import SchNet
@@ -32,11 +34,15 @@ def energy_force_loss(model, batch: dict, force_weight: float = 1.0) -> Tensor:
     >>> energy_force_loss(SchNet(), collate_molecules([ds[0]])).ndim
     0
     """
-    if force_weight == 0:
+    has = batch.get("has_forces")
+    if force_weight == 0 or (has is not None and not bool(has.any())):
         energy = model(batch["z"], batch["pos"], batch["batch"])
         return torch.mean((energy - batch["energy"]) ** 2)
     energy, forces = energy_and_forces(model, batch["z"], batch["pos"], batch["batch"], create_graph=model.training)
-    return torch.mean((energy - batch["energy"]) ** 2) + force_weight * torch.mean((forces - batch["forces"]) ** 2)
+    force_error = (forces - batch["forces"]) ** 2  # [n_atoms, 3]
+    if has is not None and not bool(has.all()):
+        force_error = force_error[has[batch["batch"]]]  # the atoms of molecules that have forces
+    return torch.mean((energy - batch["energy"]) ** 2) + force_weight * torch.mean(force_error)
 
 
 def per_atom_loss(model, batch: dict, force_weight: float = 0.1) -> Tensor:

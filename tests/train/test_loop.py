@@ -121,3 +121,18 @@ def test_schnet_learns_pyscf_water_energies_and_forces(monkeypatch, tmp_path):
     history = train(small_schnet(), dataset, quiet(n_epochs=20, lr=1e-2, batch_size=8),
                     loss_fn=energy_force_loss)
     assert history.best_loss < 0.2 * history.val_loss[0]  # eV^2 and (eV/Å)^2: forces dominate at first
+
+
+def test_energy_only_molecules_add_no_force_term():
+    """QM9-like data (no forces) trains on energies alone; in a mixed batch only molecules with forces add one."""
+    model = small_schnet()
+    with_forces = toy_molecules(4)
+    no_forces = MoleculeDataset([[1, 1, 8]] * 4, with_forces.pos, with_forces.energies, atom_energies=None)
+    only = collate_molecules([no_forces[i] for i in range(4)])
+    assert energy_force_loss(model, only) == energy_force_loss(model, only, force_weight=0)
+    mixed = collate_molecules([with_forces[0], no_forces[1]])
+    first = collate_molecules([with_forces[0]])
+    e = model(mixed["z"], mixed["pos"], mixed["batch"])
+    _, f = energy_and_forces(model, first["z"], first["pos"], first["batch"])
+    expected = torch.mean((e - mixed["energy"]) ** 2) + torch.mean((f - first["forces"]) ** 2)
+    torch.testing.assert_close(energy_force_loss(model, mixed), expected)
