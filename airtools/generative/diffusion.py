@@ -46,7 +46,8 @@ class PointCloudDiffusion(nn.Module):
     Wraps a denoiser ``denoiser(h, pos, t, batch) -> (eps_h, eps_pos)`` (:mod:`.denoisers`) with a noise
     schedule, the atom-type encoding and the distribution of molecule sizes :math:`p(n)`. The generative model
     is :math:`p(n)\, p_\theta(x, h \mid n)`; with an E(3)-equivariant denoiser :math:`p_\theta` is invariant
-    under rotations and reflections (EDM, Theorem 3.1), with a plain one it is not (EDM's "GDM" baseline).
+    under rotations and reflections (an invariant prior pushed through equivariant steps, as EDM shows); with a
+    plain one it is not (EDM's "GDM" baseline).
 
     Args:
         denoiser: the noise model; its parameters fix the dtype and device.
