@@ -12,7 +12,8 @@ from importlib import import_module
 __version__ = "0.1.0"
 __all__ = ["default_device", "so3", "testing", "viz"]
 
-_SUBPACKAGES = {"so3", "testing", "viz", "graph", "nn", "models", "data", "train", "quantum", "pde", "portal", "notebooks"}
+_SUBPACKAGES = {"cache", "so3", "testing", "viz", "graph", "nn", "models", "data", "train", "quantum", "pde",
+                "generative", "zoo", "exercises", "portal", "notebooks"}
 
 
 def default_device() -> str:
