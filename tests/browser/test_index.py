@@ -56,10 +56,12 @@ def test_every_dashboard_has_a_card_and_the_link_renders_it(page, open_dashboard
     dash.assert_clean()  # the page log is shared: nothing failed or went off-host on the way
 
 
-def test_index_renders_fast_and_is_readable(page, open_dashboard):
+def test_index_is_readable_and_renders_fast(page, open_dashboard):
     dash = open_dashboard(page, "index")
-    within_budget(dash.first_render_s, 5.0, "index: first widget visible", "s")
+    # the functional check first: a budget not met ends the test as XFAIL, and must not skip the layout check
     page.set_viewport_size({"width": 1280, "height": 1000})
     dash.screenshot("-cards")
     widths = page.evaluate("() => [...document.querySelectorAll('a.at-card')].map(a => a.getBoundingClientRect().width)")
     assert widths and min(widths) >= 240  # cards are laid out in a grid, not squeezed
+    dash.assert_clean()
+    within_budget(dash.first_render_s, 5.0, "index: first widget visible", "s")
