@@ -163,6 +163,7 @@ def _lessons_run(args) -> int:
 
 def _zoo_build(args) -> int:
     from airtools import zoo
+    from airtools.cache import cache_dir
 
     try:
         rows = zoo.build(args.names or None, progress=True, echo=lambda text: print(text, flush=True))
@@ -170,7 +171,7 @@ def _zoo_build(args) -> int:
         print(f"airtools zoo build: {err}", file=sys.stderr)
         return 2
     total = sum(r.seconds for r in rows)
-    print(f"{len(rows)} entries in {total:.0f} s; cache: {zoo.REGISTRY[next(iter(zoo.REGISTRY))].path().parent.parent}")
+    print(f"{len(rows)} entries in {total:.0f} s; cache: {cache_dir()}")
     return 0
 
 
