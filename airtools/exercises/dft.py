@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from airtools.quantum import run_kohn_sham
+
 from ._common import Passed, call, expect_shape, passed, to_array
 
 __all__ = ["check_density_from_dm"]
@@ -27,9 +29,7 @@ def check_density_from_dm(fn, *, tolerance: float = 1e-8) -> Passed:
     Traceback (most recent call last):
     AssertionError: ... Hint: multiply by the AO values a second time ...
     """
-    from pyscf.dft import numint
-
-    from airtools.quantum import run_kohn_sham
+    from pyscf.dft import numint  # PySCF loads on first use only
 
     res = run_kohn_sham("water", "hf", "sto-3g")
     pts = np.random.default_rng(0).normal(scale=1.5, size=(500, 3))

@@ -20,6 +20,8 @@ from e3nn import o3
 from airtools.cache import cache_dir, cache_key, cached
 from airtools.data import sample_conformers
 
+from .dft import run_kohn_sham
+
 __all__ = ["FOCK_IRREPS", "water_dft_dataset", "fock_to_irreps", "irreps_to_fock", "FockModel", "MLPBaseline",
            "distances", "fit"]
 
@@ -141,8 +143,6 @@ def fit(model, x, y, *, n_epochs: int = 500, lr: float = 3e-3, seed: int = 0):
 
 
 def _labels(pos: np.ndarray) -> dict[str, np.ndarray]:
-    from .dft import run_kohn_sham
-
     sym = ["O", "H", "H"]
     fock, e_cheap, e_good, dm = [], [], [], None
     for p in pos:

@@ -18,6 +18,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from airtools.so3 import check_rotation, wigner_D
+
 __all__ = ["M_P", "M_D", "pyscf_to_e3nn", "ao_wigner_D", "rotate_mol"]
 
 _S3 = np.sqrt(3) / 2
@@ -69,8 +71,6 @@ def ao_wigner_D(mol, R) -> np.ndarray:
     >>> D = ao_wigner_D(mol, np.eye(3)); D.shape, bool(np.allclose(D, np.eye(mol.nao)))
     ((18, 18), True)
     """
-    from airtools.so3 import check_rotation, wigner_D
-
     if mol.cart:
         raise ValueError("mol: expected a spherical AO basis (cart=False), got Cartesian AOs")
     R = torch.as_tensor(np.asarray(R, dtype=np.float64))
