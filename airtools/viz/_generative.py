@@ -122,7 +122,7 @@ def sample_cards(smiles, stable=None, *, labels=None, size: int = 130) -> str:
     >>> html_text.count('class="sample-card '), "invalid" in html_text, "CCO" in html_text
     (2, True, True)
     """
-    from rdkit import Chem
+    from rdkit import Chem, rdBase
     from rdkit.Chem.Draw import rdMolDraw2D
 
     smiles = list(smiles)
@@ -135,7 +135,8 @@ def sample_cards(smiles, stable=None, *, labels=None, size: int = 130) -> str:
     for s, ok, label in zip(smiles, stable, labels):
         mark = "" if ok is None else (' <span style="color:#2a7">✓ stable</span>' if ok
                                       else ' <span style="color:#999">✗ unstable</span>')
-        mol = Chem.MolFromSmiles(s) if s is not None else None
+        with rdBase.BlockLogs():  # a generated "[H]" fragment makes RDKit warn; the card says what it is
+            mol = Chem.MolFromSmiles(s) if s is not None else None
         if mol is None:
             body = (f'<div style="height:{size}px;display:flex;align-items:center;justify-content:center;'
                     f'color:#b00020;font-weight:bold">invalid</div><div class="smiles">—</div>')
