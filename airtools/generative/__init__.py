@@ -10,6 +10,8 @@ EDM (Hoogeboom, Satorras, Vignac, Welling, ICML 2022) in small pieces:
 - :mod:`.bonds`: EDM's bond lookup tables -> bond orders, atom and molecule stability (no RDKit).
 - :mod:`.metrics`: validity, uniqueness and novelty with RDKit; :mod:`.conformers`: COV/MAT with
   symmetry-aware RMSD.
+- :mod:`.generate`: sample with a trajectory and score every frame and molecule (:func:`generate`), and the
+  rotated-noise check of the deterministic sampler (:func:`rotated_noise`): what lessons and pages show.
 - :mod:`.toy`: a Gaussian mixture whose noised distributions and exact noise prediction are known in closed
   form (:class:`GaussianMixture`): diffusion without training, in 2-D.
 - :mod:`.conformer_diffusion`: conformers of a fixed molecular graph by coordinate diffusion conditioned on
@@ -37,6 +39,7 @@ from .conformer_diffusion import (ConformerConfig, ConformerDiffusion, Conformer
 from .conformers import best_rmsd, conformer, coverage_matching, kabsch_rmsd, rmsd_matrix
 from .denoisers import EGNNDenoiser, GNNDenoiser
 from .diffusion import DiffusionConfig, Latent, PointCloudDiffusion
+from .generate import Generation, generate, rotated_noise
 from .metrics import (canonical_smiles, molecule_metrics, novelty, to_rdkit, to_smiles, trajectory_metrics, uniqueness,
                       validity)
 from .samplers import Samples, Trajectory, sample_ancestral, sample_ddim
@@ -88,4 +91,7 @@ __all__ = [
     "batch_graphs",
     "sample_conformers",
     "GaussianMixture",
+    "Generation",
+    "generate",
+    "rotated_noise",
 ]
