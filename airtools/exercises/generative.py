@@ -18,7 +18,7 @@ import torch
 from airtools.generative import NoiseSchedule, coverage_matching, kabsch_rmsd, remove_mean
 from airtools.so3 import random_rotation
 
-from ._common import Passed, call, expect_shape, passed, to_array, to_float, to_tensor
+from ._common import Passed, call, expect_shape, passed, to_float, to_tensor
 
 __all__ = ["check_forward_noising", "check_zero_com", "check_kabsch_rmsd", "check_coverage_matching"]
 
@@ -77,7 +77,8 @@ def check_zero_com(fn, *, tolerance: float = 1e-12) -> Passed:
     """
     g = torch.Generator().manual_seed(1)
     batch = torch.tensor([0, 0, 0, 1, 1, 1, 1, 1, 2, 2])
-    pos = torch.randn(10, 3, dtype=torch.float64, generator=g) + 3 * torch.randn(3, 3, dtype=torch.float64, generator=g)[batch]
+    centres = 3 * torch.randn(3, 3, dtype=torch.float64, generator=g)  # [3 molecules, 3]
+    pos = torch.randn(10, 3, dtype=torch.float64, generator=g) + centres[batch]
     how = "fn(pos, batch) with pos of shape [10, 3] and batch = [0, 0, 0, 1, 1, 1, 1, 1, 2, 2]"
     out = expect_shape(to_tensor(call(fn, pos.clone(), batch.clone(), how=how), how).double(), pos.shape, how,
                        " (one position per atom)")

@@ -135,7 +135,8 @@ class ConformerDiffusion(nn.Module):
         return self.schedule.T
 
     def denoise(self, graph: ConformerGraph, pos: Tensor, t: Tensor) -> Tensor:
-        r""":math:`\hat\epsilon_\theta(z_t, G, t)`: ``pos [n_atoms, 3]``, ``t [n_graphs]`` in [0, 1] -> ``[n_atoms, 3]``."""
+        r""":math:`\hat\epsilon_\theta(z_t, G, t)`: ``pos [n_atoms, 3]``, ``t [n_graphs]`` in [0, 1]
+        -> ``[n_atoms, 3]``."""
         src, dst = graph.edge_index
         d0 = ((pos[dst] - pos[src]) ** 2).sum(-1, keepdim=True)  # [n_edges, 1]
         edge = torch.cat([d0, graph.edge.to(pos.dtype)], dim=-1)

@@ -102,7 +102,8 @@ class PointCloudDiffusion(nn.Module):
                 raise ValueError("config: give either a DiffusionConfig or denoiser/schedule, not both")
             denoiser, atom_types, schedule, type_factor = _from_config(config)
         elif denoiser is None:
-            raise ValueError("denoiser: expected a noise model (EGNNDenoiser, GNNDenoiser) or config=DiffusionConfig(...)")
+            raise ValueError("denoiser: expected a noise model (EGNNDenoiser, GNNDenoiser) or "
+                             "config=DiffusionConfig(...)")
         self.config = config
         atom_types = [int(a) for a in atom_types]
         if not atom_types or len(set(atom_types)) != len(atom_types) or min(atom_types) < 1:

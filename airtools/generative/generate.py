@@ -104,7 +104,8 @@ def rotated_noise(model: PointCloudDiffusion, noise: Latent, R, *, n_steps: int 
     >>> model = PointCloudDiffusion(EGNNDenoiser(n_types=2, hidden=8, n_layers=1), atom_types=(1, 8),
     ...                             schedule=NoiseSchedule(T=10))
     >>> R = torch.tensor([[0.0, -1, 0], [1, 0, 0], [0, 0, 1]])
-    >>> rotated_noise(model, model.prior([4], generator=torch.Generator().manual_seed(0)), R, n_steps=10)["error"] < 1e-10
+    >>> noise = model.prior([4], generator=torch.Generator().manual_seed(0))
+    >>> rotated_noise(model, noise, R, n_steps=10)["error"] < 1e-10
     True
     """
     R = torch.as_tensor(R, dtype=torch.float64)

@@ -3,7 +3,8 @@ r"""A diffusion toy with exact answers: a mixture of Gaussians, whose noised dis
 For data :math:`p_0(x) = \sum_k w_k\, \mathcal N(x;\ \mu_k,\ s^2 I)` the forward process
 :math:`z_t = \alpha_t x + \sigma_t \epsilon` keeps it a mixture,
 
-.. math:: q_t(z) = \sum_k w_k\, \mathcal N\big(z;\ \alpha_t \mu_k,\ v_t I\big), \qquad v_t = \alpha_t^2 s^2 + \sigma_t^2,
+.. math:: q_t(z) = \sum_k w_k\, \mathcal N\big(z;\ \alpha_t \mu_k,\ v_t I\big), \qquad
+          v_t = \alpha_t^2 s^2 + \sigma_t^2,
 
 so the best noise prediction (the one a network trained with the L2 loss tends to) is known exactly:
 
@@ -42,7 +43,8 @@ class GaussianMixture:
             raise ValueError(f"means: expected [n_components, dim], got shape {list(self.means.shape)}")
         if not std > 0:
             raise ValueError(f"std: expected a positive standard deviation, got {std}")
-        w = torch.ones(len(self.means), dtype=torch.float64) if weights is None else torch.as_tensor(weights, dtype=torch.float64)
+        w = torch.ones(len(self.means)) if weights is None else torch.as_tensor(weights)
+        w = w.to(torch.float64)
         if w.shape != (len(self.means),) or bool((w < 0).any()) or not w.sum() > 0:
             raise ValueError(f"weights: expected {len(self.means)} non-negative numbers, got {w.tolist()}")
         self.std, self.weights = float(std), w / w.sum()

@@ -60,7 +60,7 @@ def test_first_view_shows_a_molecule_its_curves_cards_and_the_rotation(dash):
     curves = {t["name"]: t for t in dash.figure_data(CURVES)}
     assert len(curves["validity"]["y"]) == N_FRAMES and curves["validity"]["x"][0] == 1.0
     summary_validity = float(re.search(r"(\d+) %", _text(dash, ".summary .validity")).group(1))
-    assert abs(curves["validity"]["y"][-1] - summary_validity) <= 0.5  # the curve ends at the batch's validity (rounded)
+    assert abs(curves["validity"]["y"][-1] - summary_validity) <= 0.5  # the curve ends at the batch's (rounded)
     assert len(_xyz(_trace(dash, "atoms", TRAJ))) >= 3 and _text(dash, ".t-value") == "0.00"
     assert _rotation_error(dash) < 1e-10  # the equivariant generator: rotated noise, rotated molecule
     assert np.allclose(_xyz(_trace(dash, "atoms", ROT)), _xyz(_trace(dash, "ghost", ROT)), atol=1e-9)

@@ -73,7 +73,8 @@ def test_checkpoint_and_bad_input(tmp_path):
     graph = conformer_graph(Chem.MolFromSmiles("CO"))
     pos = torch.randn(2, 3)
     gen = torch.Generator().manual_seed(0)
-    assert torch.equal(model.loss(graph, pos, generator=gen), loaded.loss(graph, pos, generator=torch.Generator().manual_seed(0)))
+    again = torch.Generator().manual_seed(0)
+    assert torch.equal(model.loss(graph, pos, generator=gen), loaded.loss(graph, pos, generator=again))
     with pytest.raises(ValueError, match=r"pos: expected \[2, 3\]"):
         model.loss(graph, torch.randn(3, 3))
     with pytest.raises(ValueError, match="element Cl is not one of C, N, O, F"):

@@ -14,7 +14,7 @@ def test_generate_is_reproducible_and_its_scores_agree(toy_model, sampler):
     a = generate(model, 4, sampler=sampler, n_steps=20, seed=5, training_smiles=["CCC"])
     b = generate(model, 4, sampler=sampler, n_steps=20, seed=5)
     assert torch.equal(a.samples.pos, b.samples.pos) and torch.equal(a.noise.pos, b.noise.pos)
-    assert torch.allclose(a.samples.trajectory.pos[0], a.noise.pos, atol=1e-6)  # the first frame: the noise (re-centred)
+    assert torch.allclose(a.samples.trajectory.pos[0], a.noise.pos, atol=1e-6)  # the first frame: the noise
     z, pos = a.molecule(2)
     assert a.smiles[2] == to_smiles(z, pos) and len(a.stable) == 4
     assert a.frames["validity"][-1] == pytest.approx(a.metrics["validity"]) and a.metrics["novelty"] is not None

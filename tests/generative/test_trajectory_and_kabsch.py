@@ -2,7 +2,6 @@
 zero for a rotated copy, positive for a mirror image and matches RDKit's alignment."""
 import copy
 
-import numpy as np
 import pytest
 import torch
 from rdkit import Chem

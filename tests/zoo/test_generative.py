@@ -7,7 +7,8 @@ from rdkit import Chem
 from airtools import zoo
 from airtools.generative import (ConformerDiffusion, EGNNDenoiser, GNNDenoiser, PointCloudDiffusion, canonical_smiles,
                                  sample_ancestral, sample_conformers)
-from airtools.zoo.generative import CONFORMER_SMILES, GENERATORS, fit_steps, qm9_subset, training_record, training_smiles
+from airtools.zoo.generative import (CONFORMER_SMILES, GENERATORS, fit_steps, qm9_subset, training_record,
+                                     training_smiles)
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny models
 
