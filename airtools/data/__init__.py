@@ -4,7 +4,8 @@
 and Å; ``interactions``: counterpoise-corrected water dimers; ``proteins``: real chains from
 ``MDAnalysisTests`` read with gemmi; ``crystals``: ASE bulk cells with EMT labels; ``qm9``: QM9
 (Ramakrishnan et al. 2014) from the CSV files of the PyPI package ``qm9pack``, converted once to a cache file,
-with ``load_qm9`` and the teaching splits ``qm9_split``. Everything computed is
+with ``load_qm9`` and the teaching splits ``qm9_split``; ``conformers``: RDKit conformer ensembles (ETKDG,
+MMFF94 minima of a torsion scan) and torsion angles. Everything computed is
 cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a SHA-256 checksum (``airtools.cache``).
 
 Layer: no models and no training here (``airtools.zoo`` composes data, models and training). Names load on first
@@ -34,6 +35,8 @@ _WHERE = {  # submodule -> the public names it defines (loaded on first use)
                  "load_chain", "residue_features", "residue_graph", "secondary_structure_dataset", "torsions"],
     "molecules": ["ALIASES", "LESSON_MOLECULES", "METHOD", "build_all", "build_dataset", "compute_labels",
                  "equilibrium", "get_molecule", "molecule_names", "sample_conformers", "PySCFCalculator"],
+    "conformers": ["STAGGERED", "etkdg_conformers", "heavy_atom_graph", "rotatable_torsions", "torsion_angles",
+                   "torsion_scan_minima"],
     "qm9": ["QM9_PROPERTIES", "QM9_VERSION", "QM9Dataset", "load_qm9", "qm9_arrays", "qm9_split"],
 }
 __all__, __getattr__, __dir__ = lazy_names("airtools.data", _WHERE)

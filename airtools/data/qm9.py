@@ -103,7 +103,7 @@ class QM9Dataset(MoleculeDataset):
 
 
 def load_qm9(n: int | None = None, *, properties=("U0",), seed: int = 0, atom_energies="fit",
-             dtype=None) -> QM9Dataset:
+             dtype=None, max_heavy: int | None = None) -> QM9Dataset:
     """QM9 molecules as a dataset for ``collate_molecules``, the models and the training loop.
 
     Args:
@@ -114,6 +114,9 @@ def load_qm9(n: int | None = None, *, properties=("U0",), seed: int = 0, atom_en
         atom_energies: ``"fit"`` (least squares over the selected molecules, ``fit_atom_references``), a
             dict {z: value}, or None (the target as it is; use it for intensive targets such as ``gap``).
         dtype: float dtype of ``pos`` and ``energy`` (default: torch's default dtype).
+        max_heavy: keep only molecules with at most this many heavy (non-H) atoms, before drawing ``n`` (QM9
+            has 3, 8, 17, 48, 175 molecules with at most 1..5 heavy atoms): a subset small enough to train a
+            generative model on a CPU.
 
     Returns:
         QM9Dataset; ``dataset.energies`` [n] float64 holds the target's totals.
@@ -121,6 +124,8 @@ def load_qm9(n: int | None = None, *, properties=("U0",), seed: int = 0, atom_en
     >>> ds = load_qm9(5, seed=1)
     >>> len(ds), ds.has_forces, set(ds.atom_energies) <= {1, 6, 7, 8, 9}
     (5, False, True)
+    >>> small = load_qm9(max_heavy=2); len(small), small.smiles[:4], int(small.n_heavy.max())
+    (8, ['C', 'N', 'O', 'C#C'], 2)
     """
     names = (properties,) if isinstance(properties, str) else tuple(properties)
     unknown = [p for p in names if p not in QM9_PROPERTIES]
@@ -131,10 +136,17 @@ def load_qm9(n: int | None = None, *, properties=("U0",), seed: int = 0, atom_en
         raise ValueError("properties: the first is the per-molecule target; 'charges' is per atom, "
                          "put a molecule property first, e.g. ('U0', 'charges')")
     a = qm9_arrays()
-    total = len(a["n_atoms"])
+    eligible = np.arange(len(a["n_atoms"]))
+    if max_heavy is not None:
+        if not (isinstance(max_heavy, (int, np.integer)) and max_heavy >= 1):
+            raise ValueError(f"max_heavy: expected a number of heavy atoms >= 1 (QM9 has 1..9), got {max_heavy!r}")
+        heavy = np.add.reduceat((a["z"] > 1).astype(np.int64), np.cumsum(a["n_atoms"]) - a["n_atoms"])
+        eligible = eligible[heavy <= max_heavy]
+    total = len(eligible)
+    what = f"QM9 here has {total:,} molecules" + (f" with at most {max_heavy} heavy atoms" if max_heavy else "")
     if n is not None and not (isinstance(n, (int, np.integer)) and 1 <= n <= total):
-        raise ValueError(f"n: expected 1..{total} (QM9 here has {total:,} molecules) or None for all, got {n!r}")
-    rows = np.arange(total) if n is None else np.random.default_rng(seed).permutation(total)[:n]
+        raise ValueError(f"n: expected 1..{total} ({what}) or None for all, got {n!r}")
+    rows = eligible if n is None else eligible[np.random.default_rng(seed).permutation(total)[:n]]
     counts = a["n_atoms"][rows]
     start = np.concatenate([[0], np.cumsum(a["n_atoms"])])[rows]
     first = np.cumsum(counts) - counts  # where each selected molecule's atoms begin in the new order

@@ -10,6 +10,15 @@ EDM (Hoogeboom, Satorras, Vignac, Welling, ICML 2022) in small pieces:
 - :mod:`.bonds`: EDM's bond lookup tables -> bond orders, atom and molecule stability (no RDKit).
 - :mod:`.metrics`: validity, uniqueness and novelty with RDKit; :mod:`.conformers`: COV/MAT with
   symmetry-aware RMSD.
+- :mod:`.generate`: sample with a trajectory and score every frame and molecule (:func:`generate`), and the
+  rotated-noise check of the deterministic sampler (:func:`rotated_noise`): what lessons and pages show.
+- :mod:`.toy`: a Gaussian mixture whose noised distributions and exact noise prediction are known in closed
+  form (:class:`GaussianMixture`): diffusion without training, in 2-D.
+- :mod:`.conformer_diffusion`: conformers of a fixed molecular graph by coordinate diffusion conditioned on
+  the graph (:class:`ConformerDiffusion`, :func:`sample_conformers`), with the same samplers.
+
+Models built from a config dataclass (:class:`DiffusionConfig`, :class:`ConformerConfig`) keep it in
+``model.config``, so ``airtools.train.save_checkpoint`` / ``load_checkpoint`` rebuild them.
 
 Batches follow airtools' convention: ``pos: [n_atoms, 3]``, ``batch: [n_atoms]``.
 
@@ -25,12 +34,17 @@ pretrained recipes live above it.
 torch.Size([6])
 """
 from .bonds import ALLOWED_BONDS, atom_stability, bond_orders, molecule_stability, stability
-from .conformers import best_rmsd, conformer, coverage_matching, rmsd_matrix
+from .conformer_diffusion import (ConformerConfig, ConformerDiffusion, ConformerGraph, batch_graphs,
+                                  conformer_graph, sample_conformers)
+from .conformers import best_rmsd, conformer, coverage_matching, kabsch_rmsd, rmsd_matrix
 from .denoisers import EGNNDenoiser, GNNDenoiser
-from .diffusion import Latent, PointCloudDiffusion
-from .metrics import canonical_smiles, molecule_metrics, novelty, to_rdkit, to_smiles, uniqueness, validity
+from .diffusion import DiffusionConfig, Latent, PointCloudDiffusion
+from .generate import Generation, generate, rotated_noise
+from .metrics import (canonical_smiles, molecule_metrics, novelty, to_rdkit, to_smiles, trajectory_metrics, uniqueness,
+                      validity)
 from .samplers import Samples, Trajectory, sample_ancestral, sample_ddim
 from .schedule import NoiseSchedule, clip_alpha2, cosine_alpha2, polynomial_alpha2
+from .toy import GaussianMixture
 from .subspace import assert_zero_com, center_of_mass, remove_mean, subspace_dim, zero_com_noise
 
 __all__ = [
@@ -45,6 +59,7 @@ __all__ = [
     "assert_zero_com",
     "Latent",
     "PointCloudDiffusion",
+    "DiffusionConfig",
     "Samples",
     "Trajectory",
     "sample_ancestral",
@@ -62,9 +77,21 @@ __all__ = [
     "uniqueness",
     "novelty",
     "molecule_metrics",
+    "trajectory_metrics",
     "best_rmsd",
+    "kabsch_rmsd",
     "rmsd_matrix",
     "coverage_matching",
     "conformer",
     "to_smiles",
+    "ConformerConfig",
+    "ConformerDiffusion",
+    "ConformerGraph",
+    "conformer_graph",
+    "batch_graphs",
+    "sample_conformers",
+    "GaussianMixture",
+    "Generation",
+    "generate",
+    "rotated_noise",
 ]

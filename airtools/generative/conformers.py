@@ -66,6 +66,32 @@ def rmsd_matrix(mol: Chem.Mol, pos_gen, pos_ref, *, heavy_atoms: bool = True) ->
     return rmsd
 
 
+def kabsch_rmsd(pos_probe, pos_ref) -> float:
+    r"""RMSD (Å) after the best rotation and translation, atoms matched in order (Kabsch 1976):
+
+    .. math:: \mathrm{RMSD} = \min_{R \in SO(3),\, t} \sqrt{\tfrac1n \textstyle\sum_i
+              \lVert R p_i + t - q_i \rVert^2}
+
+    with centred :math:`P, Q` and the SVD :math:`P^\top Q = U S V^\top`: :math:`R = V D U^\top`,
+    :math:`D = \mathrm{diag}(1, 1, \det V U^\top)` (a proper rotation: a mirror image is not aligned onto
+    its original). :func:`best_rmsd` also tries relabelling symmetry-equivalent atoms.
+
+    >>> P = np.array([[0.0, 0, 0], [1.5, 0, 0], [2.0, 1.4, 0], [3.5, 1.4, 0.5]])
+    >>> R = np.array([[0.0, -1, 0], [1, 0, 0], [0, 0, 1]])
+    >>> round(kabsch_rmsd(P @ R.T + 2.0, P), 12), round(kabsch_rmsd(P * [1, 1, -1], P), 3) > 0  # mirror: not 0
+    (0.0, True)
+    """
+    P, Q = (np.asarray(x, dtype=float) for x in (pos_probe, pos_ref))
+    if P.ndim != 2 or P.shape != Q.shape or P.shape[1] != 3:
+        raise ValueError(f"pos_probe, pos_ref: expected two [n_atoms, 3] arrays of one shape, got {list(P.shape)} "
+                         f"and {list(Q.shape)}")
+    P, Q = P - P.mean(0), Q - Q.mean(0)
+    U, _, Vt = np.linalg.svd(P.T @ Q)
+    D = np.diag([1.0, 1.0, np.sign(np.linalg.det(Vt.T @ U.T))])
+    R = Vt.T @ D @ U.T
+    return float(np.sqrt(((P @ R.T - Q) ** 2).sum(-1).mean()))
+
+
 def coverage_matching(rmsd, threshold: float = 0.5) -> dict:
     r"""COV-R, MAT-R, COV-P, MAT-P of an RMSD matrix ``[n_ref, n_gen]`` (:func:`rmsd_matrix`).
 

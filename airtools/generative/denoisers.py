@@ -109,24 +109,30 @@ class GNNDenoiser(nn.Module):
         return out[:, : self.n_types], remove_mean(out[:, self.n_types:], batch)
 
 
-class _EquivariantBlock(nn.Module):
-    """One EGNN block: invariant messages, residual feature update, bounded coordinate update."""
+DENOISERS = {"egnn": EGNNDenoiser, "gnn": GNNDenoiser}  # DiffusionConfig.denoiser -> class
 
-    def __init__(self, hidden: int, step: float, norm_constant: float):
+
+class _EquivariantBlock(nn.Module):
+    """One EGNN block: invariant messages, residual feature update, bounded coordinate update.
+
+    ``edge_attr: [n_edges, n_edge]`` are invariant edge features besides the current squared distance: the
+    input distances :math:`(d^0_{ij})^2` here, plus the molecular graph for a conformer denoiser."""
+
+    def __init__(self, hidden: int, step: float, norm_constant: float, n_edge: int = 1):
         super().__init__()
         self.step, self.norm_constant = step, norm_constant
-        self.phi_e = mlp([2 * hidden + 2, hidden, hidden], last_act=True)
+        self.phi_e = mlp([2 * hidden + 1 + n_edge, hidden, hidden], last_act=True)
         self.phi_h = mlp([2 * hidden, hidden, hidden])
-        self.phi_x = mlp([2 * hidden + 2, hidden, hidden, 1])
+        self.phi_x = mlp([2 * hidden + 1 + n_edge, hidden, hidden, 1])
         nn.init.xavier_uniform_(self.phi_x[-1].weight, gain=0.001)  # start near "coordinates stay put" (EDM)
 
-    def forward(self, f, x, edge_index, d0):
+    def forward(self, f, x, edge_index, edge_attr):
         src, dst = edge_index
         diff = x[dst] - x[src]  # [n_edges, 3], x_i - x_j
         d2 = (diff**2).sum(-1, keepdim=True)  # [n_edges, 1]
-        m = self.phi_e(torch.cat([f[dst], f[src], d2, d0], dim=-1))  # [n_edges, hidden]
+        m = self.phi_e(torch.cat([f[dst], f[src], d2, edge_attr], dim=-1))  # [n_edges, hidden]
         f = f + self.phi_h(torch.cat([f, scatter_sum(m, dst, f.shape[0])], dim=-1))
-        w = torch.tanh(self.phi_x(torch.cat([f[dst], f[src], d2, d0], dim=-1))) * self.step  # [n_edges, 1]
+        w = torch.tanh(self.phi_x(torch.cat([f[dst], f[src], d2, edge_attr], dim=-1))) * self.step  # [n_edges, 1]
         x = x + scatter_sum(diff / (d2.sqrt() + self.norm_constant) * w, dst, x.shape[0])
         return f, x
 

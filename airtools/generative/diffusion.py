@@ -16,6 +16,7 @@ and a denoiser :math:`\hat\epsilon_\theta(z_t, t)` learns the noise with EDM's "
 
 (K types, n atoms; per molecule, then averaged over the batch). The samplers are in :mod:`.samplers`.
 """
+from dataclasses import dataclass
 from typing import NamedTuple, Sequence
 
 import torch
@@ -23,6 +24,7 @@ from torch import Tensor, nn
 
 from airtools.graph import check_batch, num_graphs
 
+from .denoisers import DENOISERS
 from .schedule import NoiseSchedule
 from .subspace import remove_mean, zero_com_noise
 
@@ -40,6 +42,29 @@ class Latent(NamedTuple):
     batch: Tensor
 
 
+@dataclass
+class DiffusionConfig:
+    """Everything that builds a :class:`PointCloudDiffusion` and its denoiser, so a checkpoint can rebuild it.
+
+    ``denoiser``: ``"egnn"`` (:class:`~.denoisers.EGNNDenoiser`) or ``"gnn"`` (the non-equivariant
+    :class:`~.denoisers.GNNDenoiser`), with ``hidden`` and ``n_layers``; ``atom_types``, ``type_factor`` as in
+    :class:`PointCloudDiffusion`; ``schedule``, ``T``, ``precision`` as in :class:`NoiseSchedule`.
+
+    >>> model = PointCloudDiffusion(config=DiffusionConfig(denoiser="gnn", hidden=8, n_layers=1, T=10))
+    >>> type(model.denoiser).__name__, model.T, model.config.atom_types
+    ('GNNDenoiser', 10, (1, 6, 7, 8, 9))
+    """
+
+    denoiser: str = "egnn"
+    hidden: int = 64
+    n_layers: int = 4
+    atom_types: tuple = (1, 6, 7, 8, 9)
+    schedule: str = "polynomial_2"
+    T: int = 500
+    precision: float = 1e-5
+    type_factor: float = 4.0
+
+
 class PointCloudDiffusion(nn.Module):
     r"""Equivariant diffusion for typed point clouds (EDM: Hoogeboom, Satorras, Vignac, Welling, ICML 2022).
 
@@ -55,6 +80,10 @@ class PointCloudDiffusion(nn.Module):
         schedule: a :class:`NoiseSchedule` (default EDM's ``polynomial_2`` with T = 500, precision 1e-5).
         type_factor: one-hot features are divided by this (EDM: 4).
         sizes: atom counts of the training molecules, for :math:`p(n)` (or call :meth:`set_sizes` later).
+        config: a :class:`DiffusionConfig` instead of ``denoiser``, ``atom_types``, ``schedule`` and
+            ``type_factor``: the model is then built from it and kept in ``model.config``, so that
+            ``airtools.train.save_checkpoint`` / ``load_checkpoint`` rebuild it (the size histogram
+            :math:`p(n)` is a buffer and travels with the weights).
 
     >>> from airtools.generative import EGNNDenoiser
     >>> model = PointCloudDiffusion(EGNNDenoiser(n_types=2, hidden=8, n_layers=1), atom_types=(1, 8),
@@ -64,9 +93,18 @@ class PointCloudDiffusion(nn.Module):
     torch.Size([])
     """
 
-    def __init__(self, denoiser: nn.Module, atom_types: Sequence[int] = (1, 6, 7, 8, 9), *,
-                 schedule: NoiseSchedule | None = None, type_factor: float = 4.0, sizes=None):
+    def __init__(self, denoiser: nn.Module | None = None, atom_types: Sequence[int] = (1, 6, 7, 8, 9), *,
+                 schedule: NoiseSchedule | None = None, type_factor: float = 4.0, sizes=None,
+                 config: DiffusionConfig | None = None):
         super().__init__()
+        if config is not None:
+            if denoiser is not None or schedule is not None:
+                raise ValueError("config: give either a DiffusionConfig or denoiser/schedule, not both")
+            denoiser, atom_types, schedule, type_factor = _from_config(config)
+        elif denoiser is None:
+            raise ValueError("denoiser: expected a noise model (EGNNDenoiser, GNNDenoiser) or "
+                             "config=DiffusionConfig(...)")
+        self.config = config
         atom_types = [int(a) for a in atom_types]
         if not atom_types or len(set(atom_types)) != len(atom_types) or min(atom_types) < 1:
             raise ValueError(f"atom_types: expected distinct atomic numbers >= 1, got {atom_types}")
@@ -211,8 +249,24 @@ class PointCloudDiffusion(nn.Module):
                         device=generator.device if generator is not None else device).to(device)
         return Latent(h, zero_com_noise(batch, 3, generator=generator, dtype=dtype, device=device), batch)
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        key = prefix + "size_counts"  # p(n) of a trained model may cover more sizes than a new model's
+        if key in state_dict:
+            self.size_counts = torch.zeros_like(state_dict[key], device=self.size_counts.device)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def _dtype(self) -> torch.dtype:
         return next((p.dtype for p in self.denoiser.parameters() if p.is_floating_point()), torch.get_default_dtype())
 
     def _device(self) -> torch.device:
         return self.atom_types.device
+
+
+def _from_config(config: DiffusionConfig):
+    """(denoiser, atom_types, schedule, type_factor) built from a :class:`DiffusionConfig`."""
+    if config.denoiser not in DENOISERS:
+        raise ValueError(f"config.denoiser: expected one of {sorted(DENOISERS)}, got {config.denoiser!r}")
+    n_types = len(config.atom_types)
+    denoiser = DENOISERS[config.denoiser](n_types, hidden=config.hidden, n_layers=config.n_layers)
+    schedule = NoiseSchedule(config.schedule, T=config.T, precision=config.precision)
+    return denoiser, config.atom_types, schedule, config.type_factor

@@ -69,7 +69,7 @@ class Samples:
 @torch.no_grad()
 def sample_ancestral(model: PointCloudDiffusion, n_samples: int | None = None, *, n_atoms=None,
                      noise: Latent | None = None, generator: torch.Generator | None = None, device=None,
-                     return_trajectory: bool = False, progress: bool = False) -> Samples:
+                     return_trajectory: bool = False, progress: bool = False, callback=None) -> Samples:
     r"""Sample with EDM's ancestral sampler, T steps :math:`p(z_{t-1} \mid z_t)`, then :math:`p(x, h \mid z_0)`.
 
     Args:
@@ -82,6 +82,8 @@ def sample_ancestral(model: PointCloudDiffusion, n_samples: int | None = None, *
         device: where to sample (default: the model's device; the dtype is the model's, e.g. ``model.double()``).
         return_trajectory: keep every state (T + 2 frames).
         progress: show a progress bar.
+        callback: called as ``callback(k, n)`` after step k of n (k = 1..n), e.g. to move a dashboard's
+            progress bar from the thread that samples.
 
     Returns:
         :class:`Samples`.
@@ -97,7 +99,7 @@ def sample_ancestral(model: PointCloudDiffusion, n_samples: int | None = None, *
     z = _initial(model, n_samples, n_atoms, noise, generator, device)
     frames = _Frames(model, return_trajectory)
     frames.add(1.0, z)
-    for s in tqdm(range(model.T - 1, -1, -1), desc="sampling", disable=not progress):
+    for k, s in enumerate(tqdm(range(model.T - 1, -1, -1), desc="sampling", disable=not progress), 1):
         t = s + 1
         eps = model.predict_eps(z, t)
         alpha_ts, sigma2_ts = (v.to(z.pos.dtype) for v in model.schedule.transition(s, t))
@@ -109,6 +111,8 @@ def sample_ancestral(model: PointCloudDiffusion, n_samples: int | None = None, *
                                z.batch),
                    z.batch)
         frames.add(s / model.T, z)
+        if callback is not None:
+            callback(k, model.T)
     x0 = _predict_x0(model, z, 0)
     alpha_0, sigma_0 = model.schedule.alpha(0).to(z.pos.dtype), model.schedule.sigma(0).to(z.pos.dtype)
     pos = remove_mean(x0.pos + sigma_0 / alpha_0 * _noise_like(z, generator)[1], z.batch)
@@ -118,14 +122,14 @@ def sample_ancestral(model: PointCloudDiffusion, n_samples: int | None = None, *
 @torch.no_grad()
 def sample_ddim(model: PointCloudDiffusion, n_samples: int | None = None, *, n_atoms=None,
                 noise: Latent | None = None, n_steps: int = 50, generator: torch.Generator | None = None, device=None,
-                return_trajectory: bool = False, progress: bool = False) -> Samples:
+                return_trajectory: bool = False, progress: bool = False, callback=None) -> Samples:
     r"""Sample deterministically with DDIM (:math:`\eta = 0`): the same ``noise`` always gives the same sample.
 
     The steps are the integer times ``round(linspace(T, 0, n_steps + 1))``. With an equivariant denoiser,
     ``noise._replace(pos=noise.pos @ R.T)`` gives the sample rotated by R (to float64 round-off).
 
     Args:
-        model, n_samples, n_atoms, generator, device, progress: as in :func:`sample_ancestral`
+        model, n_samples, n_atoms, generator, device, progress, callback: as in :func:`sample_ancestral`
             (the generator only draws the sizes and the noise).
         noise: the initial :math:`z_T` (:class:`Latent`); its positions are projected to zero CoM (a translated
             noise gives the same, centred sample).
@@ -146,12 +150,14 @@ def sample_ddim(model: PointCloudDiffusion, n_samples: int | None = None, *, n_a
     frames = _Frames(model, return_trajectory)
     frames.add(1.0, z)
     times = np.round(np.linspace(model.T, 0, n_steps + 1)).astype(int).tolist()
-    for t, s in tqdm(list(zip(times[:-1], times[1:])), desc="sampling", disable=not progress):
+    for k, (t, s) in enumerate(tqdm(list(zip(times[:-1], times[1:])), desc="sampling", disable=not progress), 1):
         x0, eps = _predict_x0(model, z, t, return_eps=True)
         alpha_s, sigma_s = model.schedule.alpha(s).to(z.pos.dtype), model.schedule.sigma(s).to(z.pos.dtype)
         z = Latent(alpha_s * x0.h + sigma_s * eps.h, remove_mean(alpha_s * x0.pos + sigma_s * eps.pos, z.batch),
                    z.batch)
         frames.add(s / model.T, z)
+        if callback is not None:
+            callback(k, n_steps)
     return frames.finish(Latent(z.h, remove_mean(_predict_x0(model, z, 0).pos, z.batch), z.batch))
 
 

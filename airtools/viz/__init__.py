@@ -30,6 +30,8 @@ _WHERE = {
     "_proteins": ["ramachandran_figure", "contact_map_figure", "protein_view", "restyle_script", "update_ramachandran",
                   "update_contact_map", "highlight_residue", "SS_COLORS"],
     "_crystals": ["crystal_figure", "update_crystal", "energy_strain_figure"],
+    "_generative": ["generation_figure", "update_generation", "metric_curves_figure", "move_time_marker",
+                    "sample_cards", "torsion_histograms"],
     "_assets": ["THREEDMOL_URL", "THREEDMOL_VERSION"],
 }
 __all__, __getattr__, __dir__ = lazy_names("airtools.viz", _WHERE)

@@ -5,6 +5,9 @@
 ``secondary-structure``  ResidueGNN: helix/strand/coil per residue from backbone geometry
 ``crystal-energy``     periodic SchNet on EMT energies, forces of metal and alloy cells
 ``burgers-heat-fno``   the pde dashboard's FNO: u0, ν -> u(t) for heat and Burgers
+``qm9-diffusion-egnn``  EDM-style equivariant diffusion on small QM9 molecules (:mod:`.generative`)
+``qm9-diffusion-gnn``  the same with the non-equivariant GNN baseline
+``conformer-diffusion``  heavy-atom conformers of fixed molecular graphs by graph-conditioned diffusion
 =====================  ==================================================================================
 
 ``zoo.load(name, train=False)`` returns the cached model or None (a page that must stay fast);
@@ -12,17 +15,18 @@
 Checkpoints live in ``cache_dir()/zoo/<name>-<settings>-v<version>.pt`` (atomic writes; an unreadable file is
 retrained).
 
-Layer: the zoo composes ``data``, ``pde``, ``models`` and ``train``; only ``cli``, ``portal``, lessons and
+Layer: the zoo composes ``data``, ``pde``, ``models``, ``generative`` and ``train``; only ``cli``, ``portal``, lessons and
 dashboards import it.
 
 >>> from airtools import zoo
->>> sorted(zoo.REGISTRY)
-['burgers-heat-fno', 'crystal-energy', 'molecule-energy', 'secondary-structure']
+>>> sorted(zoo.REGISTRY)  # doctest: +NORMALIZE_WHITESPACE
+['burgers-heat-fno', 'conformer-diffusion', 'crystal-energy', 'molecule-energy', 'qm9-diffusion-egnn',
+ 'qm9-diffusion-gnn', 'secondary-structure']
 """
-from . import crystals, molecules, pde, proteins
+from . import crystals, generative, molecules, pde, proteins
 from ._build import DATASETS, BuildRow, build, build_table, entry_names
 from ._registry import REGISTRY, Recipe, get, load, register
 from .molecules import molecule_model
 
 __all__ = ["REGISTRY", "Recipe", "get", "load", "register", "molecule_model", "build", "build_table",
-           "entry_names", "DATASETS", "BuildRow", "crystals", "molecules", "pde", "proteins"]
+           "entry_names", "DATASETS", "BuildRow", "crystals", "generative", "molecules", "pde", "proteins"]

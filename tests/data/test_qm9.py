@@ -151,6 +151,20 @@ def test_subsets_are_seeded_and_nested():
     assert len(np.unique(large.qm9_index)) == 60
 
 
+def test_max_heavy_keeps_the_small_molecules_in_qm9_order_or_a_seeded_subset_of_them(arrays):
+    starts = np.cumsum(arrays["n_atoms"]) - arrays["n_atoms"]
+    heavy = np.add.reduceat((arrays["z"] > 1).astype(int), starts)
+    small = load_qm9(max_heavy=4, atom_energies=None)
+    assert len(small) == int((heavy <= 4).sum()) == 48 and int(small.n_heavy.max()) == 4
+    assert np.array_equal(small.qm9_index, arrays["index"][heavy <= 4])  # QM9 order
+    some = load_qm9(10, max_heavy=4, seed=2, atom_energies=None)
+    assert set(some.qm9_index) <= set(small.qm9_index) and len(set(some.qm9_index)) == 10
+    with pytest.raises(ValueError, match="with at most 4 heavy atoms"):
+        load_qm9(49, max_heavy=4)
+    with pytest.raises(ValueError, match="max_heavy: expected a number of heavy atoms >= 1"):
+        load_qm9(max_heavy=0)
+
+
 def test_bad_arguments_say_what_exists():
     with pytest.raises(ValueError, match=r"130,831 molecules"):
         load_qm9(130_832)

@@ -8,6 +8,7 @@ import torch
 
 from airtools import default_device
 from airtools.data import backbone_frames, dihedral
+from airtools.generative import NoiseSchedule
 from airtools.so3 import clebsch_gordan, spherical_harmonics, wigner_D
 
 
@@ -87,6 +88,34 @@ def shift_right(a):
     return torch.tanh(a + 0.5 * torch.roll(a, 1, dims=1))
 
 
+def forward_noising(x, t, eps):
+    """The forward process of lesson 21's schedule (``NOISE_SCHEDULE``)."""
+    return NOISE_SCHEDULE.alpha(t) * x + NOISE_SCHEDULE.sigma(t) * eps
+
+
+NOISE_SCHEDULE = NoiseSchedule("polynomial_2", T=100)
+
+
+def zero_com(pos, batch):
+    n = int(batch.max()) + 1
+    total = torch.zeros(n, pos.shape[1], dtype=pos.dtype).index_add(0, batch, pos)
+    count = torch.bincount(batch, minlength=n).to(pos.dtype)[:, None]
+    return pos - (total / count)[batch]
+
+
+def kabsch(P, Q):
+    P, Q = P - P.mean(0), Q - Q.mean(0)
+    U, _, Vt = np.linalg.svd(P.T @ Q)
+    d = np.sign(np.linalg.det(Vt.T @ U.T))
+    R = Vt.T @ np.diag([1.0, 1.0, d]) @ U.T
+    return float(np.sqrt(((P @ R.T - Q) ** 2).sum(-1).mean()))
+
+
+def coverage_and_matching(rmsd, delta):
+    closest = rmsd.min(axis=1)  # each reference conformer: its closest generated one
+    return float((closest <= delta).mean()), float(closest.mean())
+
+
 RIGHT = {  # checker name -> its one argument, right
     "check_invariant": sorted_distances,
     "check_equivariant_vector": centred,
@@ -107,4 +136,8 @@ RIGHT = {  # checker name -> its one argument, right
     "check_relative_l2": relative_l2_per_sample,
     "check_advection_diffusion_residual": advection_diffusion_residual,
     "check_rotation_equivariant_operator": rotation_average(shift_right),
+    "check_forward_noising": forward_noising,
+    "check_zero_com": zero_com,
+    "check_kabsch_rmsd": kabsch,
+    "check_coverage_matching": coverage_and_matching,
 }
