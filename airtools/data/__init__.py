@@ -34,6 +34,6 @@ _WHERE = {  # submodule -> the public names it defines (loaded on first use)
                  "load_chain", "residue_features", "residue_graph", "secondary_structure_dataset", "torsions"],
     "molecules": ["ALIASES", "LESSON_MOLECULES", "METHOD", "build_all", "build_dataset", "compute_labels",
                  "equilibrium", "get_molecule", "molecule_names", "sample_conformers", "PySCFCalculator"],
-    "qm9": ["QM9_PROPERTIES", "QM9_VERSION", "QM9Dataset", "load_qm9", "qm9_arrays", "qm9_split"],
+    "qm9": ["QM9_FREE_ATOM_U0", "QM9_PROPERTIES", "QM9_VERSION", "QM9Dataset", "load_qm9", "qm9_arrays", "qm9_split"],
 }
 __all__, __getattr__, __dir__ = lazy_names("airtools.data", _WHERE)

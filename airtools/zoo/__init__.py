@@ -5,6 +5,7 @@
 ``secondary-structure``  ResidueGNN: helix/strand/coil per residue from backbone geometry
 ``crystal-energy``     periodic SchNet on EMT energies, forces of metal and alloy cells
 ``burgers-heat-fno``   the pde dashboard's FNO: u0, ν -> u(t) for heat and Burgers
+``qm9-energy``         SchNet on QM9 atomization energies, in distribution: <= 8 heavy atoms, no fluorine
 =====================  ==================================================================================
 
 ``zoo.load(name, train=False)`` returns the cached model or None (a page that must stay fast);
@@ -17,12 +18,12 @@ dashboards import it.
 
 >>> from airtools import zoo
 >>> sorted(zoo.REGISTRY)
-['burgers-heat-fno', 'crystal-energy', 'molecule-energy', 'secondary-structure']
+['burgers-heat-fno', 'crystal-energy', 'molecule-energy', 'qm9-energy', 'secondary-structure']
 """
-from . import crystals, molecules, pde, proteins
+from . import crystals, molecules, pde, proteins, qm9
 from ._build import DATASETS, BuildRow, build, build_table, entry_names
 from ._registry import REGISTRY, Recipe, get, load, register
 from .molecules import molecule_model
 
 __all__ = ["REGISTRY", "Recipe", "get", "load", "register", "molecule_model", "build", "build_table",
-           "entry_names", "DATASETS", "BuildRow", "crystals", "molecules", "pde", "proteins"]
+           "entry_names", "DATASETS", "BuildRow", "crystals", "molecules", "pde", "proteins", "qm9"]

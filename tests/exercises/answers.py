@@ -87,6 +87,22 @@ def shift_right(a):
     return torch.tanh(a + 0.5 * torch.roll(a, 1, dims=1))
 
 
+def integrated_gradients(f, x, baseline, steps):
+    """Right Riemann sum of the gradients along the straight path, times (x - baseline)."""
+    total = torch.zeros_like(x)
+    for k in range(1, steps + 1):
+        point = (baseline + k / steps * (x - baseline)).requires_grad_(True)
+        (grad,) = torch.autograd.grad(f(point), point)
+        total += grad
+    return (x - baseline) * total / steps
+
+
+def spearman(a, b):
+    """Pearson correlation of average ranks (ties share their mean rank)."""
+    from scipy.stats import rankdata
+    return float(np.corrcoef(rankdata(a), rankdata(b))[0, 1])
+
+
 RIGHT = {  # checker name -> its one argument, right
     "check_invariant": sorted_distances,
     "check_equivariant_vector": centred,
@@ -107,4 +123,6 @@ RIGHT = {  # checker name -> its one argument, right
     "check_relative_l2": relative_l2_per_sample,
     "check_advection_diffusion_residual": advection_diffusion_residual,
     "check_rotation_equivariant_operator": rotation_average(shift_right),
+    "check_integrated_gradients": integrated_gradients,
+    "check_rank_correlation": spearman,
 }
