@@ -66,9 +66,9 @@ def check_integrated_gradients(fn, *, tolerance: float = 0.01) -> Passed:
         scale = float(exact.abs().max())
         difference = float((out - exact).abs().max()) / scale
         if abs(total - change) > tolerance * abs(change) or difference > tolerance:
+            differ = " and they differ from the exact ones" if difference > tolerance else ""
             raise AssertionError(f"on {name} your attributions add up to {total:.4g}, but f(x) - f(baseline) = "
-                                 f"{change:.4g}{' and they differ from the exact ones' if difference > tolerance else ''}"
-                                 f"; {_ig_mistake(out, f, x, baseline)}")
+                                 f"{change:.4g}{differ}; {_ig_mistake(out, f, x, baseline)}")
         worst = max(worst, difference)
         completeness = abs(total - change) / abs(change)
     return passed(f"integrated gradients: exact on a linear function, the known answer (2, 2) on x0² x1², and "
@@ -102,7 +102,8 @@ def check_rank_correlation(fn, *, tolerance: float = 1e-9) -> Passed:
         value = to_float(call(fn, x.copy(), y.copy(), how=how), how)
         expected = float(stats.spearmanr(x, y).statistic)
         if abs(value - expected) > tolerance:
-            want = {"b = exp(a)": "1 (the same order)", "b = -a³": "-1 (the reverse order)"}.get(name, f"{expected:.6f}")
+            known = {"b = exp(a)": "1 (the same order)", "b = -a³": "-1 (the reverse order)"}
+            want = known.get(name, f"{expected:.6f}")
             raise AssertionError(f"for {name} your rho is {value:.6f}, expected {want}: {_rho_mistake(value, x, y)}")
         worst = max(worst, abs(value - expected))
     return passed(f"Spearman's rho matches scipy.stats.spearmanr on {len(cases)} cases, ties included (largest "

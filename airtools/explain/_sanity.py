@@ -69,24 +69,42 @@ def randomise_model(model: nn.Module, *, seed: int = 0, modules=None) -> nn.Modu
     return new
 
 
-def rank_correlation(a, b) -> float:
+def rank_correlation(a, b, *, groups=None) -> float:
     r"""Spearman's rank correlation :math:`\rho` of two equally long sets of numbers (ties get average ranks):
     1 for the same order, -1 for the reverse, about 0 for unrelated orders.
 
     Args:
         a, b: arrays or tensors of the same number of elements (flattened).
+        groups: optional labels of the same length (e.g. the element of each atom): each group's mean is
+            subtracted from ``a`` and ``b`` first, so that only the order *within* groups counts, not offsets
+            between them (a random network gives each element its own random offset).
 
     >>> rank_correlation([1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 30.0, 400.0])
     1.0
     >>> rank_correlation([1.0, 2.0, 3.0], [3.0, 1.0, 2.0])
     -0.5
+    >>> a, b, element = [1.0, 2.0, 10.0, 11.0], [1.0, 2.0, -5.0, -6.0], [1, 1, 6, 6]
+    >>> round(rank_correlation(a, b), 2), rank_correlation(a, b, groups=element)   # offsets vs within groups
+    (-0.8, 0.0)
     """
     a, b = _flat(a, "a"), _flat(b, "b")
     if a.shape != b.shape or a.size < 2:
         raise ValueError(f"a, b: expected the same number (>= 2) of values, got {a.size} and {b.size}")
+    if groups is not None:
+        a, b = _centre(a, groups), _centre(b, groups)
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         raise ValueError("a, b: one of them is constant; a rank correlation needs values that differ")
     return float(stats.spearmanr(a, b).statistic)
+
+
+def _centre(x: np.ndarray, groups) -> np.ndarray:
+    """``x`` minus the mean of its group, element by element."""
+    labels = np.asarray(groups.detach().cpu() if isinstance(groups, torch.Tensor) else groups).ravel()
+    if labels.shape != x.shape:
+        raise ValueError(f"groups: expected one label per value ({x.size}), got {labels.size}")
+    _, inverse = np.unique(labels, return_inverse=True)
+    means = np.bincount(inverse, weights=x) / np.bincount(inverse)
+    return x - means[inverse]
 
 
 @dataclass
@@ -107,8 +125,8 @@ class RandomisationResult:
         return float(np.mean(self.correlations))
 
 
-def randomisation_check(attribute, model: nn.Module, *, seeds=(0, 1, 2), modules=None,
-                        absolute: bool = False) -> RandomisationResult:
+def randomisation_check(attribute, model: nn.Module, *, seeds=(0, 1, 2), modules=None, absolute: bool = False,
+                        groups=None) -> RandomisationResult:
     r"""Adebayo et al.'s model-randomisation test: attributions of ``model`` against those of re-initialised
     copies (:func:`randomise_model`, one per seed), compared by :func:`rank_correlation`.
 
@@ -120,6 +138,7 @@ def randomisation_check(attribute, model: nn.Module, *, seeds=(0, 1, 2), modules
             of a set of molecules concatenated).
         model: the trained model; seeds: one randomised copy each; modules: as in :func:`randomise_model`.
         absolute: compare :math:`|a|` (Adebayo et al. report both).
+        groups: compare within groups only (labels, one per attribution; see :func:`rank_correlation`).
 
     Returns:
         :class:`RandomisationResult`.
@@ -140,7 +159,7 @@ def randomisation_check(attribute, model: nn.Module, *, seeds=(0, 1, 2), modules
     for seed in seeds:
         randomised = values(randomise_model(model, seed=seed, modules=modules))
         result.randomised.append(randomised)
-        result.correlations.append(rank_correlation(result.trained, randomised))
+        result.correlations.append(rank_correlation(result.trained, randomised, groups=groups))
     if not result.correlations:
         raise ValueError("seeds: expected at least one seed")
     return result

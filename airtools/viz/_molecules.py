@@ -97,7 +97,8 @@ def atom_values_figure(symbols, pos, values, *, title=None, label: str = "value"
 
     >>> fig = atom_values_figure(["O", "H", "H"], [[0, 0, 0], [0.96, 0, 0], [-0.24, 0.93, 0]], [-0.4, 0.2, 0.2],
     ...                          label="charge", unit="e")
-    >>> [t.name for t in fig.data], fig.data[1].marker.color.tolist(), (fig.data[1].marker.cmin, fig.data[1].marker.cmax)
+    >>> dots = fig.data[1]
+    >>> [t.name for t in fig.data], dots.marker.color.tolist(), (dots.marker.cmin, dots.marker.cmax)
     (['bonds', 'atoms'], [-0.4, 0.2, 0.2], (-0.4, 0.4))
     """
     Z, pos = _check(symbols, pos)

@@ -103,6 +103,14 @@ def spearman(a, b):
     return float(np.corrcoef(rankdata(a), rankdata(b))[0, 1])
 
 
+def rotate_batch(pos, batch, R):
+    return torch.einsum("nij,nj->ni", R[batch], pos)
+
+
+def nearest_distance(train, query):
+    return np.sqrt(((query[:, None, :] - train[None, :, :]) ** 2).sum(-1)).min(axis=1)
+
+
 RIGHT = {  # checker name -> its one argument, right
     "check_invariant": sorted_distances,
     "check_equivariant_vector": centred,
@@ -125,4 +133,6 @@ RIGHT = {  # checker name -> its one argument, right
     "check_rotation_equivariant_operator": rotation_average(shift_right),
     "check_integrated_gradients": integrated_gradients,
     "check_rank_correlation": spearman,
+    "check_rotate_batch": rotate_batch,
+    "check_ood_score": nearest_distance,
 }

@@ -55,7 +55,8 @@ def test_vectorized_path_points_give_the_same_attributions():
 @pytest.mark.parametrize("rule", RULES)
 def test_linear_functions_are_attributed_exactly_by_every_rule_and_by_gradient_x_input(rule):
     w = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
-    x, baseline = torch.tensor([3.0, 1.0, 4.0], dtype=torch.float64), torch.tensor([1.0, 1.0, -1.0], dtype=torch.float64)
+    x = torch.tensor([3.0, 1.0, 4.0], dtype=torch.float64)
+    baseline = torch.tensor([1.0, 1.0, -1.0], dtype=torch.float64)
     expected = w * (x - baseline)
     for attribution in (integrated_gradients(lambda v: w @ v, x, baseline, steps=3, rule=rule),
                         gradient_x_input(lambda v: w @ v, x, baseline)):

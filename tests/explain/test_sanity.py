@@ -97,3 +97,14 @@ def test_the_sanity_check_tells_a_trained_model_from_random_ones(trained):
     finally:
         model.set_energy_reference(torch.zeros_like(model.readout.atom_ref))
     assert min(dominated.correlations) > 0.9, dominated.correlations
+
+
+def test_rank_correlation_within_groups_ignores_offsets_between_them():
+    rng = np.random.default_rng(1)
+    groups = np.repeat([1, 6, 8], 20)
+    a = rng.normal(size=60)
+    offsets = np.repeat([5.0, -3.0, 0.0], 20)
+    assert rank_correlation(a + offsets, a - offsets, groups=groups) == pytest.approx(1.0)  # same order inside
+    assert rank_correlation(a + offsets, a - offsets) < 0  # the offsets dominate the plain ranks
+    with pytest.raises(ValueError, match="one label per value"):
+        rank_correlation(a, a, groups=groups[:10])
