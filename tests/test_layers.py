@@ -18,6 +18,8 @@ NEVER = {  # subpackage -> subpackages it must not import
     "train": {"zoo", "exercises", "viz"},
     "viz": {"models", "data", "quantum"},
     "generative": {"data", "train", "zoo", "exercises", "viz"},  # its package docstring: so3/graph/nn/models/cache
+    # explain: models, so3, graph, nn (its package docstring); attributions of a model, not its data or training
+    "explain": {"data", "train", "zoo", "exercises", "viz", "quantum", "pde", "generative", "testing"},
 }
 TOP_ONLY = {"zoo", "exercises"}  # imported only by the command line, the portal (and lessons, dashboards)
 TOP = {"cli", "cli_train", "portal"}

@@ -37,6 +37,6 @@ _WHERE = {  # submodule -> the public names it defines (loaded on first use)
                  "equilibrium", "get_molecule", "molecule_names", "sample_conformers", "PySCFCalculator"],
     "conformers": ["STAGGERED", "etkdg_conformers", "heavy_atom_graph", "rotatable_torsions", "torsion_angles",
                    "torsion_scan_minima"],
-    "qm9": ["QM9_PROPERTIES", "QM9_VERSION", "QM9Dataset", "load_qm9", "qm9_arrays", "qm9_split"],
+    "qm9": ["QM9_FREE_ATOM_U0", "QM9_PROPERTIES", "QM9_VERSION", "QM9Dataset", "load_qm9", "qm9_arrays", "qm9_split"],
 }
 __all__, __getattr__, __dir__ = lazy_names("airtools.data", _WHERE)

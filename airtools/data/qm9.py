@@ -34,16 +34,22 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from ase import units
 
 from airtools.cache import cache_dir, cache_key, cached
 
 from ._dataset import MoleculeDataset, _flatten
 from ._qm9_csv import SCALARS, parse_qm9_csv, qm9pack_files
 
-__all__ = ["QM9_VERSION", "QM9_PROPERTIES", "QM9Dataset", "qm9_arrays", "load_qm9", "qm9_split"]
+__all__ = ["QM9_VERSION", "QM9_PROPERTIES", "QM9_FREE_ATOM_U0", "QM9Dataset", "qm9_arrays", "load_qm9", "qm9_split"]
 
 QM9_VERSION = 1  # part of the cache key: bump it when the conversion or its units change
 QM9_PROPERTIES = (*SCALARS, "charges")  # names ``properties`` may hold; all but charges are per molecule
+# U0 of the free atoms H, C, N, O, F at the same level, B3LYP/6-31G(2df,p) (QM9's "atomref" table, Ramakrishnan
+# et al. 2014), hartree -> eV. ``load_qm9(n, atom_energies=QM9_FREE_ATOM_U0)`` gives atomization energies, a
+# reference that needs no fit, so an element a model never saw still has its physical free-atom energy.
+QM9_FREE_ATOM_U0 = {z: e * units.Hartree for z, e in
+                    {1: -0.500273, 6: -37.846772, 7: -54.583861, 8: -75.064579, 9: -99.718730}.items()}
 _SPLITS = ("random", "size", "composition", "scaffold")
 _SYMBOLS = {"H": 1, "C": 6, "N": 7, "O": 8, "F": 9}
 

@@ -58,8 +58,15 @@ class EnergyReadout(nn.Module):
         self.register_buffer("shift", torch.tensor(0.0))
 
     def forward(self, e_atom: Tensor, z: Tensor, batch: Tensor) -> Tensor:
-        e_atom = self.scale * e_atom + self.shift + self.atom_ref[z]  # [n_atoms]
-        return scatter_sum(e_atom, batch, num_graphs(batch))  # [n_graphs]
+        return scatter_sum(self.atom_energies(e_atom, z), batch, num_graphs(batch))  # [n_graphs]
+
+    def atom_energies(self, e_atom: Tensor, z: Tensor) -> Tensor:
+        r"""The summands :math:`E_i = \sigma\,\varepsilon_i + \mu + E^\text{ref}_{z_i}`: ``[n_atoms]``.
+
+        >>> EnergyReadout(max_z=8).atom_energies(torch.tensor([1.0, 2.0]), torch.tensor([8, 1]))
+        tensor([1., 2.])
+        """
+        return self.scale * e_atom + self.shift + self.atom_ref[z]  # [n_atoms]
 
 
 class EnergyModel(nn.Module):
@@ -119,6 +126,48 @@ class EnergyModel(nn.Module):
         cell, pbc = check_cell(cell, pbc, num_graphs(batch), dtype=pos.dtype, device=pos.device)
         edge_index, shifts = periodic_radius_graph(pos, self.config.r_cut, cell, pbc, batch)
         return edge_index, shifts, cell
+
+    def atom_energies(self, z: Tensor, pos: Tensor, batch: Tensor | None = None, *, cell: Tensor | None = None,
+                      pbc=None) -> Tensor:
+        r"""The energy of each atom, :math:`E_i = \sigma\,\varepsilon_i + \mu + E^\text{ref}_{z_i}`, whose sum over
+        each molecule is the model's energy (the same numbers the readout sums, so the sum rule holds to the
+        last bit when summed the readout's way, ``airtools.graph.scatter_sum``):
+
+        .. math:: E_G = \sum_{i \in G} E_i
+
+        The split is the model's own, not a physical observable: only the sum is fixed by the data
+        (``airtools.explain.atom_contributions`` discusses what it means). Works for every model that ends
+        its ``forward`` with ``self.readout(e_atom, z, batch)`` (all energy models here); differentiable in
+        ``pos`` and the parameters.
+
+        Args: as ``forward``: ``z: [n_atoms]``, ``pos: [n_atoms, 3]``, ``batch: [n_atoms]`` or None, and
+        ``cell``/``pbc`` for crystals.
+
+        Returns:
+            ``[n_atoms]``, in the energy unit of the model.
+
+        >>> from airtools.models import SchNet
+        >>> from airtools.graph import scatter_sum
+        >>> model, z, pos = SchNet(hidden=8), torch.tensor([8, 1, 1]), torch.randn(3, 3)
+        >>> e_i = model.atom_energies(z, pos)
+        >>> e_i.shape, bool(scatter_sum(e_i, torch.zeros(3, dtype=torch.long), 1) == model(z, pos))
+        (torch.Size([3]), True)
+        """
+        captured = []
+
+        def keep(readout, args, kwargs, energy):
+            given = dict(zip(("e_atom", "z"), args), **kwargs)  # the readout's inputs, by name
+            captured.append(readout.atom_energies(given["e_atom"], given["z"]))
+
+        hook = self.readout.register_forward_hook(keep, with_kwargs=True)
+        try:
+            self(z, pos, batch) if cell is None else self(z, pos, batch, cell=cell, pbc=pbc)
+        finally:
+            hook.remove()
+        if len(captured) != 1:
+            raise ValueError(f"{type(self).__name__}: its forward called self.readout {len(captured)} times; "
+                             f"per-atom energies need exactly one sum readout at the end of forward")
+        return captured[0]
 
     def set_energy_reference(self, atom_ref=None, *, scale: float | None = None, shift: float | None = None):
         r"""Set :math:`E^\text{ref}` (a dict ``{z: energy}`` or a tensor ``[max_z + 1]``), :math:`\sigma`, :math:`\mu`.

@@ -1,4 +1,5 @@
-"""Molecules in 3-D with plotly: atoms coloured by element, bonds from covalent radii, optional arrows.
+"""Molecules in 3-D with plotly: atoms coloured by element or by a value per atom, bonds from covalent radii,
+optional arrows.
 
 Atoms i, j are bonded when |pos_i - pos_j| < factor * (r_i + r_j), r = covalent radius (ase.data), the
 rule molecular viewers use (factor 1.2 tolerates stretched bonds, e.g. in a perturbed geometry).
@@ -13,7 +14,7 @@ from ase.data.colors import jmol_colors
 
 from airtools.viz._matrices import _as_numpy
 
-__all__ = ["molecule_figure", "bonds", "frame_molecule"]
+__all__ = ["molecule_figure", "atom_values_figure", "bonds", "frame_molecule"]
 
 
 def bonds(symbols, pos, *, factor: float = 1.2) -> np.ndarray:
@@ -71,6 +72,56 @@ def molecule_figure(symbols, pos, *, vectors=None, title=None, vector_scale: flo
     fig.update_layout(title=dict(text=title, x=0.5), height=420, margin=dict(l=0, r=0, t=40, b=0),
                       scene=dict(xaxis=hidden, yaxis=hidden, zaxis=hidden),
                       legend=dict(itemsizing="constant"), uirevision="molecule")
+    frame_molecule(fig, pos)
+    return fig
+
+
+def atom_values_figure(symbols, pos, values, *, title=None, label: str = "value", unit: str = "",
+                       colorscale: str = "RdBu_r", symmetric: bool = True) -> go.Figure:
+    """A molecule as a plotly 3-D figure with each atom coloured by a number: per-atom energies,
+    attributions, charges, uncertainties.
+
+    Atoms keep their element's size and are labelled by symbol; the colour bar shows ``label``. With
+    ``symmetric`` the colour range is centred on zero (``[-m, m]``, m = max |value|), so that a diverging
+    scale shows sign at a glance: red positive, blue negative for ``"RdBu_r"``.
+
+    Args:
+        symbols: ``[n_atoms]`` element symbols or atomic numbers; pos: ``[n_atoms, 3]`` (Å), numpy or torch.
+        values: ``[n_atoms]`` finite numbers, one per atom (numpy or torch).
+        title, label, unit: figure title, colour-bar title and the unit shown in it and on hover.
+        colorscale: a plotly colour scale name; symmetric: centre the colour range on zero.
+
+    Returns:
+        a ``go.Figure`` with traces "bonds" (lines) and "atoms" (markers coloured by ``values``, hover text
+        "C3: -0.12 eV").
+
+    >>> fig = atom_values_figure(["O", "H", "H"], [[0, 0, 0], [0.96, 0, 0], [-0.24, 0.93, 0]], [-0.4, 0.2, 0.2],
+    ...                          label="charge", unit="e")
+    >>> dots = fig.data[1]
+    >>> [t.name for t in fig.data], dots.marker.color.tolist(), (dots.marker.cmin, dots.marker.cmax)
+    (['bonds', 'atoms'], [-0.4, 0.2, 0.2], (-0.4, 0.4))
+    """
+    Z, pos = _check(symbols, pos)
+    values = _as_numpy(values, "values").astype(float)
+    if values.shape != (len(Z),):
+        raise ValueError(f"values: expected shape [{len(Z)}] (one number per atom), got {list(values.shape)}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("values: expected finite numbers, got NaN or inf")
+    peak = float(np.abs(values).max()) or 1.0
+    lo, hi = (-peak, peak) if symmetric else (float(values.min()), float(values.max()))
+    suffix = f" {unit}" if unit else ""
+    text = [f"{chemical_symbols[z]}{i}: {v:.3g}{suffix}" for i, (z, v) in enumerate(zip(Z, values))]
+    atoms = go.Scatter3d(
+        x=pos[:, 0], y=pos[:, 1], z=pos[:, 2], mode="markers+text", name="atoms", text=[chemical_symbols[z] for z in Z],
+        textfont=dict(color="#222", size=11), hovertext=text, hovertemplate="%{hovertext}<extra></extra>",
+        marker=dict(size=10 + 14 * covalent_radii[Z], color=values, cmin=lo, cmax=hi, colorscale=colorscale,
+                    line=dict(color="#333", width=1),
+                    colorbar=dict(title=dict(text=f"{label}{f' ({unit})' if unit else ''}"), thickness=14)))
+    fig = go.Figure([_bond_trace(pos, bonds(Z, pos)), atoms])
+    hidden = dict(showbackground=False, showticklabels=False, title="", showgrid=False, zeroline=False)
+    fig.update_layout(title=dict(text=title, x=0.5), height=420, margin=dict(l=0, r=0, t=40, b=0),
+                      scene=dict(xaxis=hidden, yaxis=hidden, zaxis=hidden), showlegend=False,
+                      uirevision="molecule")
     frame_molecule(fig, pos)
     return fig
 

@@ -116,6 +116,30 @@ def coverage_and_matching(rmsd, delta):
     return float((closest <= delta).mean()), float(closest.mean())
 
 
+def integrated_gradients(f, x, baseline, steps):
+    """Right Riemann sum of the gradients along the straight path, times (x - baseline)."""
+    total = torch.zeros_like(x)
+    for k in range(1, steps + 1):
+        point = (baseline + k / steps * (x - baseline)).requires_grad_(True)
+        (grad,) = torch.autograd.grad(f(point), point)
+        total += grad
+    return (x - baseline) * total / steps
+
+
+def spearman(a, b):
+    """Pearson correlation of average ranks (ties share their mean rank)."""
+    from scipy.stats import rankdata
+    return float(np.corrcoef(rankdata(a), rankdata(b))[0, 1])
+
+
+def rotate_batch(pos, batch, R):
+    return torch.einsum("nij,nj->ni", R[batch], pos)
+
+
+def nearest_distance(train, query):
+    return np.sqrt(((query[:, None, :] - train[None, :, :]) ** 2).sum(-1)).min(axis=1)
+
+
 RIGHT = {  # checker name -> its one argument, right
     "check_invariant": sorted_distances,
     "check_equivariant_vector": centred,
@@ -140,4 +164,8 @@ RIGHT = {  # checker name -> its one argument, right
     "check_zero_com": zero_com,
     "check_kabsch_rmsd": kabsch,
     "check_coverage_matching": coverage_and_matching,
+    "check_integrated_gradients": integrated_gradients,
+    "check_rank_correlation": spearman,
+    "check_rotate_batch": rotate_batch,
+    "check_ood_score": nearest_distance,
 }

@@ -4,7 +4,7 @@ import pytest
 import torch
 from ase.build import molecule
 
-from airtools.viz import bonds, molecule_figure
+from airtools.viz import atom_values_figure, bonds, molecule_figure
 
 
 def test_bonds_of_benzene():
@@ -48,3 +48,29 @@ def test_arrows_start_at_atoms_and_end_at_pos_plus_vector():
 def test_bad_input_is_a_value_error(symbols, pos, vectors, message):
     with pytest.raises(ValueError, match=message):
         molecule_figure(symbols, pos, vectors=vectors)
+
+
+def test_atom_values_colour_each_atom_with_a_range_centred_on_zero():
+    atoms = molecule("CH3CH2OH")
+    values = np.linspace(-0.5, 0.3, len(atoms))
+    fig = atom_values_figure(atoms.get_chemical_symbols(), torch.tensor(atoms.positions), torch.tensor(values),
+                             label="IG", unit="eV", title="ethanol")
+    bond_trace, dots = fig.data
+    assert (bond_trace.name, dots.name) == ("bonds", "atoms")
+    np.testing.assert_allclose(np.stack([dots.x, dots.y, dots.z], -1), atoms.positions)
+    np.testing.assert_allclose(dots.marker.color, values)  # one colour value per atom, in the atoms' order
+    assert (dots.marker.cmin, dots.marker.cmax) == (-0.5, 0.5)  # symmetric: zero sits at the middle colour
+    assert list(dots.text) == atoms.get_chemical_symbols() and dots.hovertext[1].endswith(" eV")
+    assert len(bond_trace.x) == 3 * len(bonds(atoms.get_chemical_symbols(), atoms.positions))
+    assert dots.marker.colorbar.title.text == "IG (eV)"
+    asymmetric = atom_values_figure(atoms.get_chemical_symbols(), atoms.positions, values + 1, symmetric=False)
+    np.testing.assert_allclose((asymmetric.data[1].marker.cmin, asymmetric.data[1].marker.cmax), (0.5, 1.3))
+
+
+@pytest.mark.parametrize("values, message", [
+    (np.zeros(2), r"values: expected shape \[3\]"),
+    (np.array([0.0, np.nan, 1.0]), "finite"),
+])
+def test_atom_values_bad_input_is_a_value_error(values, message):
+    with pytest.raises(ValueError, match=message):
+        atom_values_figure(["O", "H", "H"], np.eye(3), values)
