@@ -18,6 +18,7 @@ NEVER = {  # subpackage -> subpackages it must not import
     "train": {"zoo", "exercises", "viz"},
     "viz": {"models", "data", "quantum"},
     "generative": {"data", "train", "zoo", "exercises", "viz"},  # its package docstring: so3/graph/nn/models/cache
+    "uq": {"data", "train", "zoo", "exercises", "viz"},  # its package docstring: models, so3, graph, nn at most
 }
 TOP_ONLY = {"zoo", "exercises"}  # imported only by the command line, the portal (and lessons, dashboards)
 TOP = {"cli", "cli_train", "portal"}
