@@ -4,7 +4,8 @@
 and Å; ``interactions``: counterpoise-corrected water dimers; ``proteins``: real chains from
 ``MDAnalysisTests`` read with gemmi; ``crystals``: ASE bulk cells with EMT labels; ``qm9``: QM9
 (Ramakrishnan et al. 2014) from the CSV files of the PyPI package ``qm9pack``, converted once to a cache file,
-with ``load_qm9`` and the teaching splits ``qm9_split``. Everything computed is
+with ``load_qm9`` and the teaching splits ``qm9_split``; ``smiles``: SMILES tokens for a chemical language
+model (``SmilesTokenizer``) and RDKit's validity check (``parse_smiles``). Everything computed is
 cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a SHA-256 checksum (``airtools.cache``).
 
 Layer: no models and no training here (``airtools.zoo`` composes data, models and training). Names load on first
@@ -35,5 +36,6 @@ _WHERE = {  # submodule -> the public names it defines (loaded on first use)
     "molecules": ["ALIASES", "LESSON_MOLECULES", "METHOD", "build_all", "build_dataset", "compute_labels",
                  "equilibrium", "get_molecule", "molecule_names", "sample_conformers", "PySCFCalculator"],
     "qm9": ["QM9_PROPERTIES", "QM9_VERSION", "QM9Dataset", "load_qm9", "qm9_arrays", "qm9_split"],
+    "smiles": ["SMILES_REGEX", "SmilesTokenizer", "parse_smiles", "tokenize_smiles"],
 }
 __all__, __getattr__, __dir__ = lazy_names("airtools.data", _WHERE)
