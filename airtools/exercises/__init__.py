@@ -6,7 +6,8 @@ plain words what is wrong (which symmetry breaks, by how much, which shape or si
 learner's function raised) and, where it can tell, what to change.
 
 One module per topic: ``symmetry`` (lessons 00–04), ``wavefunctions`` (05), ``dft`` (06), ``proteins`` (10),
-``crystals`` (11), ``interactions`` (12), ``pde_solvers`` (13), ``operators`` (14), ``pinns`` (15, 16).
+``crystals`` (11), ``interactions`` (12), ``pde_solvers`` (13), ``operators`` (14), ``pinns`` (15, 16),
+``uq`` (19), ``language_models`` (20).
 
 What they share (calling the learner's function, reading its output, passing) is in ``_common``; ``__all__``
 lists the checkers only, and a test holds each of them to this convention.
@@ -21,16 +22,19 @@ from ._common import Passed
 from .crystals import check_images_per_axis, check_wrap_positions
 from .dft import check_density_from_dm
 from .interactions import check_interaction_energy
+from .language_models import check_next_token_loss
 from .operators import check_relative_l2, check_spectral_conv
 from .pde_solvers import check_fd_laplacian
 from .pinns import check_advection_diffusion_residual, check_rotation_equivariant_operator
 from .proteins import check_dihedral, check_invariant_edge_feature
 from .symmetry import (check_clebsch_gordan, check_device, check_equivariant_vector, check_invariant,
                        check_rotation_matrix, check_spherical_harmonics, check_wigner_D)
+from .uq import check_conformal_quantile
 from .wavefunctions import check_hydrogen_local_energy
 
 __all__ = ["check_invariant", "check_equivariant_vector", "check_rotation_matrix", "check_wigner_D",
            "check_spherical_harmonics", "check_clebsch_gordan", "check_device", "check_hydrogen_local_energy",
            "check_density_from_dm", "check_dihedral", "check_invariant_edge_feature", "check_wrap_positions",
            "check_images_per_axis", "check_interaction_energy", "check_fd_laplacian", "check_spectral_conv",
-           "check_relative_l2", "check_advection_diffusion_residual", "check_rotation_equivariant_operator"]
+           "check_relative_l2", "check_advection_diffusion_residual", "check_rotation_equivariant_operator",
+           "check_conformal_quantile", "check_next_token_loss"]

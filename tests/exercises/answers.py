@@ -87,6 +87,17 @@ def shift_right(a):
     return torch.tanh(a + 0.5 * torch.roll(a, 1, dims=1))
 
 
+def conformal_quantile(scores, alpha):
+    k = math.ceil((len(scores) + 1) * (1 - alpha))
+    return math.inf if k > len(scores) else float(np.sort(scores)[k - 1])
+
+
+def next_token_loss(logits, tokens, pad_id):
+    V = logits.shape[-1]
+    return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, V), tokens[:, 1:].reshape(-1),
+                                             ignore_index=pad_id)
+
+
 RIGHT = {  # checker name -> its one argument, right
     "check_invariant": sorted_distances,
     "check_equivariant_vector": centred,
@@ -107,4 +118,6 @@ RIGHT = {  # checker name -> its one argument, right
     "check_relative_l2": relative_l2_per_sample,
     "check_advection_diffusion_residual": advection_diffusion_residual,
     "check_rotation_equivariant_operator": rotation_average(shift_right),
+    "check_conformal_quantile": conformal_quantile,
+    "check_next_token_loss": next_token_loss,
 }
