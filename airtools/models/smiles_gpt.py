@@ -73,7 +73,8 @@ class SmilesGPT(nn.Module):
             raise ValueError(f"idx: expected token ids [batch, T <= {c.block_size}] (long), got "
                              f"{list(idx.shape)} {idx.dtype}")
         if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= c.vocab_size):
-            raise ValueError(f"idx: token ids must lie in 0..{c.vocab_size - 1}, got {int(idx.min())}..{int(idx.max())}")
+            raise ValueError(f"idx: token ids must lie in 0..{c.vocab_size - 1}, got "
+                             f"{int(idx.min())}..{int(idx.max())}")
         position = torch.arange(idx.shape[1], device=idx.device)  # [T]
         x = self.drop(self.token_embedding(idx) + self.position_embedding(position))  # [batch, T, n_embd]
         for block in self.blocks:

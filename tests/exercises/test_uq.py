@@ -32,8 +32,10 @@ def _kth(shift=0, plus_one=True, sort=True, infinite=True):
 @pytest.mark.parametrize("fn, message", [
     (_kth(plus_one=False), r"^for n = 20 scores and α = 0.1 you returned .*, the 18-th smallest score: one too small. "
                            r"Either k = ⌈n\(1−α\)⌉, which leaves out the \+1 of the test point"),
-    (lambda s, a: float(np.quantile(s, 1 - a)), r"which is np.quantile\(scores, 1 − α\): .* leaves out the test point"),
-    (_kth(shift=1), r"the 20-th smallest score: one position too far. Either np.sort\(scores\)\[k\], but Python counts"),
+    (lambda s, a: float(np.quantile(s, 1 - a)),
+     r"which is np.quantile\(scores, 1 − α\): .* leaves out the test point"),
+    (_kth(shift=1),
+     r"the 20-th smallest score: one position too far. Either np.sort\(scores\)\[k\], but Python counts"),
     (lambda s, a: float(np.quantile(s, min(math.ceil((len(s) + 1) * (1 - a)) / len(s), 1), method="higher")),
      r"one position too far.*method='higher'"),
     (lambda s, a: float(np.quantile(s, min(math.ceil((len(s) + 1) * (1 - a)) / len(s), 1))),
