@@ -137,7 +137,7 @@ class DescriptorSet(torch.utils.data.Dataset):
         device = model.readout.atom_ref.device
         with torch.no_grad():
             for start in range(0, len(items), batch_size):
-                chunk = self.collate([self[i] for i in range(start, min(start + batch_size, len(items)))], G=False)
+                chunk = self.collate(items[start:start + batch_size], G=False)
                 G = model.descriptor(chunk["z"].to(device), chunk["pos"].to(device, model.readout.atom_ref.dtype),
                                      chunk["batch"].to(device)).cpu()
                 self.G += list(torch.split(G, torch.bincount(chunk["batch"]).tolist()))
@@ -146,8 +146,7 @@ class DescriptorSet(torch.utils.data.Dataset):
         return len(self.z)
 
     def __getitem__(self, i: int) -> dict[str, Tensor]:
-        item = {"z": self.z[i], "pos": self.pos[i], "energy": self.energy[i]}
-        return item if len(self.G) <= i else {**item, "G": self.G[i]}
+        return {"z": self.z[i], "pos": self.pos[i], "energy": self.energy[i], "G": self.G[i]}
 
     @staticmethod
     def collate(items: list[dict], G: bool = True) -> dict[str, Tensor]:
@@ -155,7 +154,7 @@ class DescriptorSet(torch.utils.data.Dataset):
         sizes = torch.tensor([len(it["z"]) for it in items])
         out = {"z": torch.cat([it["z"] for it in items]), "pos": torch.cat([it["pos"] for it in items]),
                "batch": torch.repeat_interleave(torch.arange(len(items)), sizes),
-               "energy": torch.stack([it["energy"] for it in items])}
+               "energy": torch.stack([torch.as_tensor(it["energy"]) for it in items])}
         return {**out, "G": torch.cat([it["G"] for it in items])} if G else out
 
 

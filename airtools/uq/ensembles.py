@@ -27,6 +27,8 @@ from torch import Tensor, nn
 
 __all__ = ["Prediction", "ensemble_predict", "mc_dropout_predict"]
 
+_DROPOUT = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout)
+
 
 class Prediction(NamedTuple):
     """``mean`` and ``std`` ``[...]`` over the ``samples`` ``[K, ...]`` (K members or dropout passes)."""
@@ -69,7 +71,7 @@ def mc_dropout_predict(model: nn.Module, *inputs, n_samples: int = 32, seed: int
                        **kwargs) -> Prediction:
     r"""Mean and spread of ``n_samples`` forward passes with the model's dropout layers switched on.
 
-    Only ``nn.Dropout`` layers (any ``_DropoutNd``) go to train mode; everything else (e.g. batch norm) stays in
+    Only the dropout layers (``nn.Dropout``, ``Dropout1d/2d/3d``, ``AlphaDropout``) go to train mode; everything else (e.g. batch norm) stays in
     eval mode, and the model's modes are restored afterwards.
 
     Args:
@@ -86,7 +88,7 @@ def mc_dropout_predict(model: nn.Module, *inputs, n_samples: int = 32, seed: int
     >>> p.samples.shape, bool((p.std > 0).all())
     (torch.Size([10, 2, 1]), True)
     """
-    dropouts = [m for m in model.modules() if isinstance(m, nn.modules.dropout._DropoutNd) and m.p > 0]
+    dropouts = [m for m in model.modules() if isinstance(m, _DROPOUT) and m.p > 0]
     if not dropouts:
         raise ValueError(f"model: {type(model).__name__} has no dropout layer with p > 0, so every pass gives the "
                          f"same prediction; build it with dropout (e.g. dropout=0.1 in its config) and train it so")
@@ -116,7 +118,7 @@ class _mode:
         self.model.eval()
         if self.dropout:
             for m in self.model.modules():
-                if isinstance(m, nn.modules.dropout._DropoutNd):
+                if isinstance(m, _DROPOUT):
                     m.train()
 
     def __exit__(self, *exc):
