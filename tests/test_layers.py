@@ -20,6 +20,7 @@ NEVER = {  # subpackage -> subpackages it must not import
     "generative": {"data", "train", "zoo", "exercises", "viz"},  # its package docstring: so3/graph/nn/models/cache
     # explain: models, so3, graph, nn (its package docstring); attributions of a model, not its data or training
     "explain": {"data", "train", "zoo", "exercises", "viz", "quantum", "pde", "generative", "testing"},
+    "uq": {"data", "train", "zoo", "exercises", "viz"},  # its package docstring: models, so3, graph, nn at most
 }
 TOP_ONLY = {"zoo", "exercises"}  # imported only by the command line, the portal (and lessons, dashboards)
 TOP = {"cli", "cli_train", "portal"}

@@ -5,7 +5,8 @@ and Å; ``interactions``: counterpoise-corrected water dimers; ``proteins``: rea
 ``MDAnalysisTests`` read with gemmi; ``crystals``: ASE bulk cells with EMT labels; ``qm9``: QM9
 (Ramakrishnan et al. 2014) from the CSV files of the PyPI package ``qm9pack``, converted once to a cache file,
 with ``load_qm9`` and the teaching splits ``qm9_split``; ``conformers``: RDKit conformer ensembles (ETKDG,
-MMFF94 minima of a torsion scan) and torsion angles. Everything computed is
+MMFF94 minima of a torsion scan) and torsion angles; ``smiles``: SMILES tokens for a chemical language
+model (``SmilesTokenizer``) and RDKit's validity check (``parse_smiles``). Everything computed is
 cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a SHA-256 checksum (``airtools.cache``).
 
 Layer: no models and no training here (``airtools.zoo`` composes data, models and training). Names load on first
@@ -38,5 +39,6 @@ _WHERE = {  # submodule -> the public names it defines (loaded on first use)
     "conformers": ["STAGGERED", "etkdg_conformers", "heavy_atom_graph", "rotatable_torsions", "torsion_angles",
                    "torsion_scan_minima"],
     "qm9": ["QM9_FREE_ATOM_U0", "QM9_PROPERTIES", "QM9_VERSION", "QM9Dataset", "load_qm9", "qm9_arrays", "qm9_split"],
+    "smiles": ["SMILES_REGEX", "SmilesTokenizer", "parse_smiles", "tokenize_smiles"],
 }
 __all__, __getattr__, __dir__ = lazy_names("airtools.data", _WHERE)

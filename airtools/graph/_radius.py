@@ -8,9 +8,10 @@ from ._batch import check_batch
 def radius_graph(pos: Tensor, r_cut: float, batch: Tensor | None = None, *, max_neighbors: int | None = None) -> Tensor:
     r"""Edges :math:`j \to i` for every pair with :math:`0 < |r_i - r_j| < r_\text{cut}` in the same molecule.
 
-    Pure torch: one ``cdist`` over all atoms, masked to same-molecule blocks (memory :math:`O(N^2)`,
-    fine for the few thousand atoms of a batch of small molecules). No self loops. The graph is a
-    discrete choice, so it carries no gradient; differentiate through :func:`edge_vectors` instead.
+    Pure torch: the distances of every pair of atoms *within* each molecule (:math:`\sum_G n_G^2` pairs,
+    not :math:`N^2` for the whole batch: a batch of 128 QM9 molecules has 42 k such pairs instead of 5.3 M),
+    each computed exactly as :math:`|r_j - r_i|`. No self loops. The graph is a discrete choice, so it
+    carries no gradient; differentiate through :func:`edge_vectors` instead.
 
     Args:
         pos: ``[n_atoms, 3]`` positions.
@@ -20,7 +21,7 @@ def radius_graph(pos: Tensor, r_cut: float, batch: Tensor | None = None, *, max_
 
     Returns:
         ``edge_index: [2, n_edges]`` (long) with ``edge_index[0] = j`` (source, neighbour) and
-        ``edge_index[1] = i`` (target, receiver), sorted by target.
+        ``edge_index[1] = i`` (target, receiver), sorted by target, then by source.
 
     >>> pos = torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [5.0, 0.0, 0.0]])
     >>> radius_graph(pos, r_cut=2.0)
@@ -33,17 +34,34 @@ def radius_graph(pos: Tensor, r_cut: float, batch: Tensor | None = None, *, max_
         raise ValueError(f"r_cut: expected a positive cutoff radius, got {r_cut}")
     batch = check_batch(batch, pos.shape[0], device=pos.device)
     with torch.no_grad():
-        dist = torch.cdist(pos, pos, compute_mode="donot_use_mm_for_euclid_dist")  # [n, n], exact per pair
-        same = batch[:, None] == batch[None, :]
-        keep = same & (dist < r_cut)
-        keep.fill_diagonal_(False)
-        if max_neighbors is not None and pos.shape[0] > max_neighbors:
-            dist = dist.masked_fill(~keep, float("inf"))
-            nearest = dist.topk(max_neighbors, dim=1, largest=False).indices  # [n, k] per target row
-            top = torch.zeros_like(keep).scatter_(1, nearest, True)
-            keep = keep & top
-        dst, src = keep.nonzero(as_tuple=True)  # row = target i, column = source j
+        src, dst = _pairs_within_molecules(batch)  # [P] each: every ordered pair of one molecule's atoms
+        dist = (pos[src] - pos[dst]).norm(dim=1)  # [P]
+        keep = (dist < r_cut) & (src != dst)
+        src, dst, dist = src[keep], dst[keep], dist[keep]
+        if max_neighbors is not None:
+            src, dst = _nearest(src, dst, dist, max_neighbors, pos.shape[0])
     return torch.stack([src, dst])
+
+
+def _pairs_within_molecules(batch: Tensor) -> tuple[Tensor, Tensor]:
+    """``(src, dst)``: for each atom i (in order) every atom j of its molecule (in order), self included."""
+    n = batch.shape[0]
+    sizes = torch.bincount(batch)  # [n_graphs]
+    start = torch.cumsum(sizes, 0) - sizes  # [n_graphs]: first atom of each molecule
+    partners = sizes[batch]  # [n]: atoms in each atom's molecule
+    dst = torch.repeat_interleave(torch.arange(n, device=batch.device), partners)  # [P]
+    offset = torch.arange(dst.shape[0], device=batch.device) - (torch.cumsum(partners, 0) - partners)[dst]
+    return start[batch[dst]] + offset, dst
+
+
+def _nearest(src: Tensor, dst: Tensor, dist: Tensor, k: int, n: int) -> tuple[Tensor, Tensor]:
+    """The ``k`` nearest sources of each target among the edges (sorted by target, then source)."""
+    order = torch.argsort(dist, stable=True)
+    order = order[torch.argsort(dst[order], stable=True)]  # by target, nearest first
+    count = torch.bincount(dst, minlength=n)
+    rank = torch.arange(order.shape[0], device=dst.device) - (torch.cumsum(count, 0) - count)[dst[order]]
+    chosen = torch.sort(order[rank < k]).values  # back to (target, source) order
+    return src[chosen], dst[chosen]
 
 
 def edge_vectors(pos: Tensor, edge_index: Tensor) -> tuple[Tensor, Tensor]:

@@ -2,7 +2,9 @@ r"""Losses for :func:`airtools.train.train`: each is ``loss_fn(model, batch) -> 
 
 - :func:`energy_force_loss`: molecules, :math:`\overline{(E - E^\text{ref})^2} + w_F\,\overline{|F - F^\text{ref}|^2}`;
 - :func:`per_atom_loss`: crystals of different sizes, the energy error per atom;
-- :func:`cross_entropy_loss`: per-node classes (e.g. secondary structure per residue).
+- :func:`cross_entropy_loss`: per-node classes (e.g. secondary structure per residue);
+- :func:`next_token_loss`: language models, each token predicted from the ones before it;
+- :func:`denoising_loss`: self-supervised pretraining on unlabelled geometries (coordinate denoising).
 
 Pass extra settings with a lambda: ``loss_fn=lambda m, b: energy_force_loss(m, b, force_weight=10.0)``.
 """
@@ -11,9 +13,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from airtools.graph import num_graphs, scatter_sum
 from airtools.models import energy_and_forces
 
-__all__ = ["energy_force_loss", "per_atom_loss", "cross_entropy_loss"]
+__all__ = ["energy_force_loss", "per_atom_loss", "cross_entropy_loss", "next_token_loss", "denoising_loss"]
 
 
 def energy_force_loss(model, batch: dict, force_weight: float = 1.0) -> Tensor:
@@ -78,3 +81,65 @@ def cross_entropy_loss(model, batch: dict) -> Tensor:
     inner = getattr(model, "module", model)  # DistributedDataParallel wraps the model
     inputs = inner.inputs_of(batch) if hasattr(inner, "inputs_of") else (batch["x"],)
     return torch.nn.functional.cross_entropy(model(*inputs), batch["y"])
+
+
+def next_token_loss(model, batch, pad_id: int = 0) -> Tensor:
+    r"""Next-token cross-entropy of a language model, :math:`-\frac1N\sum_{b,t} \log p(x_{b,t+1} \mid x_{b,\le t})`.
+
+    The model reads ``tokens[:, :-1]`` and its logits at position t are scored against ``tokens[:, t + 1]``;
+    targets equal to ``pad_id`` (after a sequence's end) are left out of the mean (N counts the others).
+
+    Args:
+        model: ``model(idx [B, T - 1]) -> logits [B, T - 1, vocab]`` (e.g. ``airtools.models.SmilesGPT``).
+        batch: token ids ``[B, T]``, as a tensor, a one-element list/tuple of it (``TensorDataset``) or a dict
+            with ``"tokens"``.
+
+    >>> model = torch.nn.Embedding(5, 5)                     # logits = a row per token: "predicts" by lookup
+    >>> float(next_token_loss(model, torch.tensor([[1, 3, 2, 0]]))) > 0
+    True
+    """
+    tokens = batch["tokens"] if isinstance(batch, dict) else batch[0] if isinstance(batch, (list, tuple)) else batch
+    if not isinstance(tokens, Tensor) or tokens.ndim != 2 or tokens.shape[1] < 2:
+        raise ValueError(f"batch: expected token ids [batch, T >= 2], got "
+                         f"{list(tokens.shape) if isinstance(tokens, Tensor) else type(tokens).__name__}")
+    logits = model(tokens[:, :-1])  # [B, T - 1, vocab]: position t predicts token t + 1
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1),
+                                             ignore_index=pad_id)
+
+
+def denoising_loss(model, batch: dict, sigma: float = 0.2) -> Tensor:
+    r"""Coordinate denoising (Zaidi et al., "Pre-training via denoising for molecular property prediction", ICLR
+    2023, arXiv:2206.00133) with the energy model's own forces as the noise prediction.
+
+    Each molecule's positions get Gaussian noise, :math:`\tilde x = x + \sigma\varepsilon` (with the mean over
+    its atoms removed: an invariant energy cannot see a rigid shift), and the model's forces
+    :math:`F_\theta = -\partial E_\theta / \partial \tilde x` are trained to point back:
+
+    .. math:: L = \overline{\lvert \sigma F_\theta(\tilde x) + \varepsilon \rvert^2}.
+
+    Its minimiser is :math:`F_\theta(\tilde x) = -\mathbb E[\varepsilon \mid \tilde x] / \sigma
+    = \nabla \log q_\sigma(\tilde x)`, the score of the noised structures (Vincent 2011), so
+    :math:`E_\theta \approx -\log q_\sigma` + const: the model learns a force field that pulls atoms back to
+    equilibrium geometries, which is Zaidi et al.'s reading of denoising. No label is used (``batch["energy"]``
+    is ignored). They predict the noise with a separate equivariant output head; here the forces are it.
+
+    Args:
+        model: ``model(z, pos, batch) -> energy [n_graphs]``.
+        batch: a molecule batch (``z``, ``pos``, ``batch``), e.g. ``collate_molecules``.
+        sigma: noise scale in Å (Zaidi et al. use 0.04 Å for their large models; a small, fast model learns more
+            from larger noise).
+
+    Draws the noise from torch's global generator (``airtools.train.train`` seeds it).
+
+    >>> from airtools.models import BPNN
+    >>> b = {"z": torch.tensor([8, 1, 1]), "pos": torch.randn(3, 3), "batch": torch.zeros(3, dtype=torch.long)}
+    >>> float(denoising_loss(BPNN(), b)) > 0
+    True
+    """
+    pos, index = batch["pos"], batch["batch"]
+    n_graphs = num_graphs(index)
+    eps = torch.randn_like(pos)  # [n_atoms, 3]
+    count = torch.bincount(index, minlength=n_graphs).to(pos)[:, None]  # [n_graphs, 1]
+    eps = eps - (scatter_sum(eps, index, n_graphs) / count)[index]  # mean over each molecule's atoms removed
+    _, forces = energy_and_forces(model, batch["z"], pos + sigma * eps, index, create_graph=model.training)
+    return torch.mean((sigma * forces + eps) ** 2)

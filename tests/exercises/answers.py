@@ -140,6 +140,17 @@ def nearest_distance(train, query):
     return np.sqrt(((query[:, None, :] - train[None, :, :]) ** 2).sum(-1)).min(axis=1)
 
 
+def conformal_quantile(scores, alpha):
+    k = math.ceil((len(scores) + 1) * (1 - alpha))
+    return math.inf if k > len(scores) else float(np.sort(scores)[k - 1])
+
+
+def next_token_loss(logits, tokens, pad_id):
+    V = logits.shape[-1]
+    return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, V), tokens[:, 1:].reshape(-1),
+                                             ignore_index=pad_id)
+
+
 RIGHT = {  # checker name -> its one argument, right
     "check_invariant": sorted_distances,
     "check_equivariant_vector": centred,
@@ -168,4 +179,6 @@ RIGHT = {  # checker name -> its one argument, right
     "check_rank_correlation": spearman,
     "check_rotate_batch": rotate_batch,
     "check_ood_score": nearest_distance,
+    "check_conformal_quantile": conformal_quantile,
+    "check_next_token_loss": next_token_loss,
 }

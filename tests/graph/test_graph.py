@@ -99,3 +99,20 @@ def test_scatter_sum_equals_a_loop_and_is_differentiable():
     # index draws from 0..4, so node 5 receives nothing: its sum is exactly zero (a sum of no terms)
     assert not (index == 5).any() and torch.equal(out[5], torch.zeros_like(out[5]))
     assert torch.autograd.gradcheck(lambda s: scatter_sum(s, index, 6), (src,))
+
+
+def test_radius_graph_matches_a_dense_distance_matrix_with_and_without_max_neighbors():
+    """The pairs are searched within each molecule only; the edges (and their order) are those of the dense
+    all-pairs search, also when only the nearest ``max_neighbors`` are kept."""
+    pos, batch = _random_batch(3, sizes=(1, 6, 9, 2, 12))
+    dist = torch.cdist(pos, pos)
+    mask = (batch[:, None] == batch[None, :]) & (dist < 3.0)
+    mask.fill_diagonal_(False)
+    dst, src = mask.nonzero(as_tuple=True)
+    assert torch.equal(radius_graph(pos, 3.0, batch), torch.stack([src, dst]))
+    nearest = radius_graph(pos, 3.0, batch, max_neighbors=3)
+    for i in range(len(pos)):
+        mine = nearest[0][nearest[1] == i]
+        theirs = src[dst == i]
+        expected = theirs[dist[i, theirs].argsort()[:3]].sort().values
+        assert torch.equal(mine, expected), i
