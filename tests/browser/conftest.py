@@ -9,6 +9,8 @@ Fixture API (use these from any tests/browser/test_*.py; do not import this modu
     overrides, e.g. a scratch folder); server logs go to ``artifacts/portal.log``.
 ``browser`` (session)
     Playwright Chromium: Debian's ``/usr/bin/chromium``, headless, no network extras.
+``new_page`` (function fixture returning a callable)
+    ``new_page()`` makes another such page, in its own context (a second visitor, another user).
 ``page`` (function)
     a fresh page in its own context (cold cache, 1280x900). Every request that is not to
     127.0.0.1 (or data:/blob:) is aborted and recorded; page errors and console errors are recorded.
@@ -200,26 +202,40 @@ class PageLog:
 
 
 @pytest.fixture
-def page(browser):
+def new_page(browser):
+    """``new_page() -> Page``: a fresh page in its own context (another visitor); off-host requests are
+    aborted and logged in ``page.airtools_log``; every context is closed after the test."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        pg = context.new_page()
+        log = PageLog()
+        pg.airtools_log = log
+
+        def route(r):
+            if _LOCAL.match(r.request.url):
+                r.continue_()
+            else:
+                log.external_requests.append(r.request.url)
+                r.abort()
+
+        pg.route("**/*", route)
+        pg.add_init_script(_MUTATION_CLOCK)
+        pg.on("pageerror", lambda err: log.page_errors.append(str(err)))
+        pg.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
+        return pg
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
     """A fresh page; off-host requests are aborted and logged in ``page.airtools_log``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    log = PageLog()
-    pg.airtools_log = log
-
-    def route(r):
-        if _LOCAL.match(r.request.url):
-            r.continue_()
-        else:
-            log.external_requests.append(r.request.url)
-            r.abort()
-
-    pg.route("**/*", route)
-    pg.add_init_script(_MUTATION_CLOCK)
-    pg.on("pageerror", lambda err: log.page_errors.append(str(err)))
-    pg.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
-    yield pg
-    context.close()
+    return new_page()
 
 
 @dataclass
