@@ -9,12 +9,12 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: portal test install install-test assets chromium clean
+.PHONY: portal test install install-test assets chromium hub-proxy clean
 
 portal: install assets
 	$(BIN)/airtools portal
 
-test: install-test assets chromium
+test: install-test assets chromium hub-proxy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -30,8 +30,16 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 # 3Dmol.js (the viewer py3Dmol drives) comes from the npm package at set-up time; the portal serves it.
+# The same command installs the Jupyter settings (airtools server extension, JupyterLab course settings).
 assets: install
 	$(BIN)/airtools assets
+
+# JupyterHub's proxy (jupyterhub_config.py; the hub test): configurable-http-proxy from npm, into the venv
+# (no global install), once.
+CHP := $(VENV)/node_modules/.bin/configurable-http-proxy
+hub-proxy: $(CHP)
+$(CHP):
+	npm install --silent --no-fund --no-audit --prefix $(VENV) configurable-http-proxy@4
 
 # Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
 chromium:

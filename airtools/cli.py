@@ -1,9 +1,11 @@
 """The ``airtools`` command: run the portal, fetch browser assets, run and check the lessons.
 
     airtools portal [--port 8888] [--voila-port 8866] [--token T] [--no-browser] [--dashboards DIR]
+                    [--class-size N --lecture NAME] [--pool-size K] [--max-kernels M] [--no-train]
     airtools lab [--port 8888] ...            JupyterLab alone (lessons)
     airtools dashboards [--port 8866]         preheated Voila alone (dashboards)
-    airtools assets                           fetch 3Dmol.js (npm, once) into airtools/viz/static
+    airtools assets                           fetch 3Dmol.js (npm, once) into airtools/viz/static and install the
+                                              Jupyter settings (server extension, JupyterLab course settings)
     airtools lessons run [NAMES ...]          execute lessons, print seconds against each budget
     airtools lessons check [--fix]            fail if a committed notebook stores outputs
     airtools zoo build [NAMES ...]            compute the lessons' datasets and train the zoo's models into the
@@ -40,6 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
             flag = "--voila-port" if lab else "--port"
             p.add_argument(flag, dest="voila_port", type=int, default=8866, help="Voila port (0: a free one; default 8866)")
             p.add_argument("--dashboards", dest="dashboards_dir", type=Path, help="folder of dashboards (default ROOT/dashboards)")
+            p.add_argument("--class-size", type=int, default=0, metavar="N",
+                           help="preheat N kernels for the --lecture dashboard(s), so a class opening it at once is "
+                                "served at once (within the machine's memory; a waiting room shows each extra "
+                                "visitor their place in line)")
+            p.add_argument("--lecture", action="append", default=[], metavar="NAME",
+                           help="the dashboard shown in class, e.g. rotations (repeat for several)")
+            p.add_argument("--pool-size", type=int, default=1, metavar="K", help="preheated kernels per dashboard (default 1)")
+            p.add_argument("--max-kernels", type=int, default=0, metavar="M",
+                           help="dashboard kernels alive at most (default: what fits in 80%% of the free memory)")
+            p.add_argument("--no-train", action="store_true",
+                           help="do not train the dashboards' missing models in the background")
         p.add_argument("--token", help="Jupyter token (default: a random one)")
         p.add_argument("--no-browser", action="store_true", help="print the URLs, do not open a browser")
         p.add_argument("--root", type=Path, help="the repository checkout JupyterLab serves (default: the one airtools runs from)")
@@ -49,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     server("lab", "JupyterLab alone, opened on lessons/", True, False)
     server("dashboards", "Voila alone on the dashboards, with preheated kernels", False, True)
 
-    p = sub.add_parser("assets", help="fetch 3Dmol.js from npm into airtools/viz/static (once)")
+    p = sub.add_parser("assets", help="fetch 3Dmol.js from npm into airtools/viz/static (once); install the Jupyter "
+                                      "settings (airtools server extension, JupyterLab course settings)")
     p.set_defaults(handler=_assets)
 
     lessons = sub.add_parser("lessons", help="run or check the lesson notebooks")
@@ -88,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _assets(args) -> int:
+    from airtools.portal import jupyter_config
     from airtools.viz._assets import ensure_3dmol
 
+    for path in jupyter_config.install():
+        print(path)
     try:
         print(ensure_3dmol())
     except RuntimeError as err:
@@ -106,12 +123,20 @@ def _serve(args) -> int:
         ensure_3dmol()
     except RuntimeError as err:
         print(f"airtools: {err}; continuing without it (molecule views stay empty)", file=sys.stderr)
-    portal = Portal(args.root, getattr(args, "dashboards_dir", None), lab=args.lab, dashboards=args.voila,
-                    port=getattr(args, "port", 0), voila_port=getattr(args, "voila_port", 0), token=args.token)
+    voila = dict(pool_size=args.pool_size, class_size=args.class_size, lecture=args.lecture,
+                 max_kernels=args.max_kernels) if args.voila else {}
+    try:
+        portal = Portal(args.root, getattr(args, "dashboards_dir", None), lab=args.lab, dashboards=args.voila,
+                        port=getattr(args, "port", 0), voila_port=getattr(args, "voila_port", 0), token=args.token,
+                        **voila)
+    except ValueError as err:
+        print(f"airtools: {err}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, _raise_interrupt)
     # Ctrl-C stops the portal even when started from a script in the background, where the shell makes the
     # process ignore SIGINT and Python then installs no KeyboardInterrupt handler of its own
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    trainer = None
     try:
         portal.start()
         print("\nairtools portal is running (Ctrl-C stops the servers and their kernels):")
@@ -119,8 +144,13 @@ def _serve(args) -> int:
             print(f"  {name:<11} {url}")
             if not args.no_browser:
                 webbrowser.open(url)
+        if args.voila and not args.no_train:
+            from airtools.portal.training import BackgroundTraining
+
+            trainer = BackgroundTraining(echo=lambda line: print(f"  {line}", flush=True)).start()
         if args.voila:
-            print(f"  dashboards preheated in {portal.wait_warm():.1f} s", flush=True)
+            seconds = portal.wait_warm(timeout=3600, progress=_print_warm)
+            print(f"  dashboards preheated in {seconds:.1f} s", flush=True)
         while True:
             portal.check_alive()
             time.sleep(1)
@@ -131,7 +161,18 @@ def _serve(args) -> int:
         print(f"airtools: {err}", file=sys.stderr)
         return 1
     finally:
+        if trainer is not None:
+            trainer.stop()
         portal.stop()
+
+
+def _print_warm(status: dict) -> None:
+    """One line per change of the number of preheated kernels (a class pool takes minutes to fill)."""
+    ready = sum(s["rendered"] for s in status["notebooks"].values())
+    total = sum(s["pool"] for s in status["notebooks"].values())
+    if total > 1 and ready != getattr(_print_warm, "last", None):
+        _print_warm.last = ready
+        print(f"  preheating dashboards: {ready} of {total} kernels ready", flush=True)
 
 
 def _raise_interrupt(signum, frame):

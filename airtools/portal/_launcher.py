@@ -54,16 +54,31 @@ class Portal:
         port, voila_port: ports; 0 picks a free one.
         token: Jupyter token (default: a random one).
         log: file object the servers' logs go to (default: inherited, i.e. this terminal).
+        pool_size: preheated kernels per dashboard (Voila's pool).
+        class_size, lecture: ``class_size`` preheated kernels for each dashboard named in ``lecture`` (the
+            one shown in class), within the machine's memory (``max_kernels``, default: what fits in 80 % of
+            the memory available at start).
+        cull_idle_timeout, cull_interval: seconds a kernel without a page may idle before it is stopped, and
+            how often that is checked (a safety net for tabs that vanished without closing).
+        env: extra environment variables for the servers and their kernels (e.g. ``AIRTOOLS_CACHE``).
     """
 
     def __init__(self, root=None, dashboards_dir=None, *, lab=True, dashboards=True,
-                 port=8888, voila_port=8866, token=None, log=None):
+                 port=8888, voila_port=8866, token=None, log=None, pool_size=1, class_size=0, lecture=(),
+                 max_kernels=0, cull_idle_timeout=600, cull_interval=60, env=None):
         self.root = Path(root or REPO_ROOT).resolve()
         self.dashboards_dir = Path(dashboards_dir or self.root / "dashboards").resolve()
         self.token = token or secrets.token_hex(24)
         self.port = (port or free_port()) if lab else None
         self.voila_port = (voila_port or free_port()) if dashboards else None
         self.log = log
+        if pool_size < 1 or class_size < 0 or (class_size and not lecture):
+            raise ValueError(f"pool_size >= 1 and class_size >= 0 with the lecture dashboard(s) named; got pool_size="
+                             f"{pool_size}, class_size={class_size}, lecture={list(lecture)}")
+        self.pool_size, self.class_size, self.lecture = pool_size, class_size, list(lecture)
+        self.max_kernels = max_kernels
+        self.cull = (cull_idle_timeout, cull_interval)
+        self.env = dict(env or {})
         self.procs: dict[str, subprocess.Popen] = {}
 
     @property
@@ -90,12 +105,12 @@ class Portal:
     def start(self, timeout: float = 120) -> Portal:
         """Start the servers and return once each answers HTTP (kernels may still be preheating)."""
         if self.port:
-            self._spawn("lab", self._lab_command(), {})
+            self._spawn("lab", self._lab_command(), dict(self.env))
         if self.voila_port:
             if not self.dashboards_dir.is_dir():
                 self.stop()
                 raise ValueError(f"dashboards_dir: expected a folder of notebooks, got {self.dashboards_dir}")
-            env = {"AIRTOOLS_VOILA_URL": self.voila_url}  # kernels: see airtools.viz._assets.under_portal
+            env = {**self.env, "AIRTOOLS_VOILA_URL": self.voila_url}  # kernels: see airtools.viz._assets.under_portal
             if self.port:
                 env["AIRTOOLS_LAB_URL"] = self.lab_url  # the index dashboard links lessons into JupyterLab,
                 env["AIRTOOLS_LAB_TOKEN"] = self.token  # logged in (the same token the visitor already used)
@@ -115,8 +130,11 @@ class Portal:
         with urllib.request.urlopen(f"{self.voila_url}/airtools/api/warm?token={self.token}", timeout=10) as r:
             return json.load(r)
 
-    def wait_warm(self, timeout: float = 180) -> float:
-        """Block until every dashboard has a preheated kernel that finished executing; returns seconds waited.
+    def wait_warm(self, timeout: float = 180, progress=None) -> float:
+        """Block until every dashboard's pool is full of kernels that finished executing; returns seconds waited.
+
+        Args:
+            progress: called with each status read (``warm_status()``), e.g. to print how many are ready.
 
         Raises:
             TimeoutError: not warm after ``timeout`` seconds (the status is in the message).
@@ -126,6 +144,8 @@ class Portal:
         while time.monotonic() - t0 < timeout:
             self.check_alive()
             status = self.warm_status()
+            if progress is not None:
+                progress(status)
             if status["ready"] or not status["notebooks"]:
                 return time.monotonic() - t0
             time.sleep(0.25)
@@ -168,19 +188,27 @@ class Portal:
             f"--IdentityProvider.token={self.token}", "--ServerApp.jpserver_extensions=airtools.portal=True",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",  # stay offline:
             "--LabApp.extension_manager=readonly",  # no PyPI queries from the extension panel
+            "--LabApp.news_url=None",  # and no "get notified about official Jupyter news?" pop-up
+            # kernels of notebooks whose tab vanished without closing (JupyterLab stops a kernel when its tab
+            # closes, see airtools.portal.jupyter_config): stopped after the same idle time as dashboards'
+            f"--MappingKernelManager.cull_interval={self.cull[1]}",
+            f"--MappingKernelManager.cull_idle_timeout={self.cull[0]}",
         ] + (["--allow-root"] if os.geteuid() == 0 else [])  # containers (Binder, CI) often run as root
 
     def _voila_command(self) -> list[str]:
         return [
             sys.executable, "-m", "airtools.portal.voila_app", str(self.dashboards_dir), "--no-browser",
             f"--Voila.ip={HOST}", f"--port={self.voila_port}", "--Voila.port_retries=0",
-            "--preheat_kernel=True", "--pool_size=1", f"--token={self.token}",
+            "--preheat_kernel=True", f"--pool_size={self.pool_size}", f"--token={self.token}",
             # dashboards draw plotly through airtools' own widget view (viz.figure_widget), which loads
             # plotly.js once; plotly's lab extension would make every page download and parse a second copy
             '--VoilaConfiguration.extension_denylist=["jupyterlab-plotly"]',
             # safety net for tabs that vanished without closing: cull kernels idle and disconnected 10 min
-            "--MappingKernelManager.cull_interval=60", "--MappingKernelManager.cull_idle_timeout=600",
-        ]
+            f"--MappingKernelManager.cull_interval={self.cull[1]}",
+            f"--MappingKernelManager.cull_idle_timeout={self.cull[0]}",
+        ] + ([f"--max-kernels={self.max_kernels}"] if self.max_kernels else []) + (
+            [f"--class-size={self.class_size}"] + [f"--lecture={name}" for name in self.lecture]
+            if self.class_size else [])
 
     def _spawn(self, name: str, cmd: list[str], env: dict) -> None:
         self.procs[name] = subprocess.Popen(

@@ -1,4 +1,5 @@
-"""What both portal servers mount: the ``/airtools/static/`` and ``/airtools/plotly/`` routes, ``NoCdnLinks``.
+"""What both portal servers mount: the ``/airtools/static/`` and ``/airtools/plotly/`` routes, ``NoCdnLinks``
+and ``KernelWatch``.
 
 ``/airtools/static/`` holds 3Dmol.js and its licence; ``/airtools/plotly/`` is the installed plotly's
 ``package_data`` (plotly.min.js for dashboard figures, see ``airtools.viz.figure_widget``). ``NoCdnLinks`` drops the two Font Awesome
@@ -8,6 +9,10 @@ request off 127.0.0.1.
 
 Both are served without authentication, like Jupyter's own ``/static/``: they hold only third-party
 JavaScript. ``STATIC_DIR`` and the URLs come from ``airtools/viz/_assets.py``.
+
+``KernelWatch`` puts ``kernel_watch.js`` at the top of every Voila page (``/voila/render/...``): when the
+page's kernel is gone (culled, shut down, the server stopped) the page says so, with a reload button,
+instead of showing "Loading widget..." for good.
 
 >>> NoCdnLinks._CDN_LINK.sub(b"", b'<link rel="stylesheet" href="https://cdn.jsdelivr.net/x.css" type="text/css" /><p>')
 b'<p>'
@@ -24,7 +29,9 @@ from tornado.web import OutputTransform, StaticFileHandler
 
 from airtools.viz._assets import PLOTLY_URL_PREFIX, STATIC_DIR, STATIC_URL_PREFIX
 
-__all__ = ["static_handlers", "AssetHandler", "NoCdnLinks"]
+__all__ = ["static_handlers", "AssetHandler", "NoCdnLinks", "KernelWatch"]
+
+_KERNEL_WATCH = b"<script>" + (Path(__file__).with_name("kernel_watch.js")).read_bytes() + b"</script>"
 
 
 class AssetHandler(StaticFileHandler):
@@ -47,10 +54,8 @@ def static_handlers(base_url: str = "/") -> list[tuple[str, type, dict]]:
             (base + PLOTLY_URL_PREFIX + "(.*)", AssetHandler, {"path": str(plotly_data)})]
 
 
-class NoCdnLinks(OutputTransform):
-    """Remove ``<link rel="stylesheet" href="https://cdn.jsdelivr.net/...">`` tags from HTML responses."""
-
-    _CDN_LINK = re.compile(rb'\s*<link rel="stylesheet" href="https://cdn\.jsdelivr\.net/[^"]*"[^>]*>')
+class _HtmlRewrite(OutputTransform):
+    """An output transform that rewrites HTML bodies chunk by chunk (``rewrite``), fixing Content-Length."""
 
     def transform_first_chunk(self, status_code, headers, chunk, finishing):
         self._html = headers.get("Content-Type", "").startswith("text/html")
@@ -63,4 +68,42 @@ class NoCdnLinks(OutputTransform):
         return status_code, headers, chunk
 
     def transform_chunk(self, chunk: bytes, finishing: bool) -> bytes:
-        return self._CDN_LINK.sub(b"", chunk) if self._html else chunk
+        return self.rewrite(chunk) if self._html else chunk
+
+    def rewrite(self, chunk: bytes) -> bytes:
+        raise NotImplementedError
+
+
+class NoCdnLinks(_HtmlRewrite):
+    """Remove ``<link rel="stylesheet" href="https://cdn.jsdelivr.net/...">`` tags from HTML responses."""
+
+    _CDN_LINK = re.compile(rb'\s*<link rel="stylesheet" href="https://cdn\.jsdelivr\.net/[^"]*"[^>]*>')
+
+    def rewrite(self, chunk: bytes) -> bytes:
+        return self._CDN_LINK.sub(b"", chunk)
+
+
+class KernelWatch(_HtmlRewrite):
+    """Insert ``kernel_watch.js`` right after ``<head>`` of Voila pages (paths containing ``/voila/render/``).
+
+    >>> class Request:
+    ...     path = "/voila/render/pde.ipynb"
+    >>> t = KernelWatch(Request())
+    >>> _, _, body = t.transform_first_chunk(200, {"Content-Type": "text/html"}, b"<html><head><title>", False)
+    >>> body.startswith(b"<html><head><script>") and b"airtools-dead-kernel" in body
+    True
+    """
+
+    _HEAD = re.compile(rb"<head\b[^>]*>", re.IGNORECASE)
+
+    def __init__(self, request):
+        super().__init__(request)
+        self._pending = "/voila/render/" in request.path
+
+    def rewrite(self, chunk: bytes) -> bytes:
+        if self._pending:
+            head = self._HEAD.search(chunk)
+            if head:
+                self._pending = False
+                return chunk[:head.end()] + _KERNEL_WATCH + chunk[head.end():]
+        return chunk

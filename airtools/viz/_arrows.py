@@ -91,6 +91,8 @@ def parse_quaternion(text: str) -> torch.Tensor:
 
     >>> parse_quaternion("2 0 0 0")
     tensor([1., 0., 0., 0.], dtype=torch.float64)
+    >>> parse_quaternion("1e300, 1e300, 0, 0")  # huge or tiny numbers still give a unit quaternion
+    tensor([0.7071, 0.7071, 0.0000, 0.0000], dtype=torch.float64)
     >>> parse_quaternion("0, 0, 0, 0")
     Traceback (most recent call last):
     ...
@@ -106,10 +108,11 @@ def parse_quaternion(text: str) -> torch.Tensor:
         raise ValueError(f"quaternion: expected four numbers w, x, y, z, got {len(q)}")
     if not all(math.isfinite(v) for v in q):
         raise ValueError("quaternion: expected finite numbers, got NaN or inf")
-    norm = math.sqrt(sum(v * v for v in q))
-    if norm < 1e-12:
-        raise ValueError(f"quaternion: expected a non-zero (w, x, y, z), got norm {norm:g}")
-    return torch.tensor(q, dtype=torch.float64) / norm
+    scale = max(abs(v) for v in q)  # divide first: 1e200 squared overflows, 1e-200 squared underflows
+    if scale == 0:
+        raise ValueError("quaternion: expected a non-zero (w, x, y, z), got norm 0")
+    q = torch.tensor([v / scale for v in q], dtype=torch.float64)
+    return q / q.norm()
 
 
 def _arrow_arrays(origins, vectors):

@@ -80,10 +80,11 @@ def ensure_3dmol(static_dir: str | Path | None = None) -> Path:
 
 
 def under_portal() -> bool:
-    """Whether this kernel runs under the portal's Voila, which serves plotly.js at ``PLOTLY_URL_PREFIX``.
+    """Whether this kernel's server serves plotly.js at ``PLOTLY_URL_PREFIX`` (the portal's Voila, or any Jupyter
+    server with the ``airtools.portal`` extension: a JupyterHub user's server, Binder).
 
     The Voila started by ``airtools portal``/``dashboards`` sets ``AIRTOOLS_VOILA_URL`` (e.g.
-    ``http://127.0.0.1:8866``) for its kernels.
+    ``http://127.0.0.1:8866``) for its kernels; the server extension sets ``AIRTOOLS_LOCAL_PLOTLY=1``.
 
     >>> import os
     >>> os.environ["AIRTOOLS_VOILA_URL"] = "http://127.0.0.1:8866"
@@ -92,7 +93,7 @@ def under_portal() -> bool:
     >>> del os.environ["AIRTOOLS_VOILA_URL"]; under_portal()
     False
     """
-    return bool(os.environ.get("AIRTOOLS_VOILA_URL"))
+    return bool(os.environ.get("AIRTOOLS_VOILA_URL") or os.environ.get("AIRTOOLS_LOCAL_PLOTLY"))
 
 
 def _extract_atomically(tar: tarfile.TarFile, member: str, dest: Path) -> None:

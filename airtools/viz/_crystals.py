@@ -85,17 +85,20 @@ def crystal_figure(atoms, *, r_cut=None, center: int = 0, repeat=(1, 1, 1)) -> g
     return fig
 
 
-def update_crystal(fig, atoms, *, r_cut=None, center: int = 0, repeat=(1, 1, 1)) -> None:
+def update_crystal(fig, atoms, *, r_cut=None, center: int = 0, repeat=(1, 1, 1), refit: bool = False) -> None:
     """Move the traces of a ``crystal_figure`` to another state of the same crystal, in place (fast).
 
     For a dashboard: a strained, sheared or rattled cell with the same atoms in the same order only moves
     points, so the arrays of the existing traces are replaced (no new figure). The scene's range is kept
-    while everything drawn fits in it, so a strain moves atoms against fixed axes; otherwise it is
-    re-fitted. Call it inside ``fig.batch_update()`` on a ``go.FigureWidget``.
+    while everything drawn fits in it, so a strain moves atoms against fixed axes; otherwise (or with
+    ``refit``) it is re-fitted. Another structure with as many elements (Cu fcc -> Au bcc) is drawn in place
+    too: the element traces are renamed and recoloured, so the page restyles a scene instead of building a
+    new one. Call it inside ``fig.batch_update()`` on a ``go.FigureWidget``.
 
     Args:
-        fig: a figure made by ``crystal_figure`` for a structure with the same elements in the same order.
+        fig: a figure made by ``crystal_figure`` for a structure with as many elements.
         atoms, r_cut, center, repeat: as for ``crystal_figure``.
+        refit: fit the scene to the new structure (for another element or lattice).
 
     >>> from ase.build import bulk
     >>> fig = crystal_figure(bulk("Cu", "fcc", a=3.6), r_cut=3.0)  # nearest neighbours at a/sqrt(2) = 2.55 Å
@@ -103,27 +106,38 @@ def update_crystal(fig, atoms, *, r_cut=None, center: int = 0, repeat=(1, 1, 1))
     >>> import numpy as np  # no neighbours now; the cell's far corner a1 + a2 + a3 = (a, a, a)
     >>> len(fig.data[4].x), round(float(np.nanmax(fig.data[0].x)), 2)
     (0, 4.4)
+    >>> update_crystal(fig, bulk("Au", "bcc", a=3.3, cubic=True), r_cut=3.0, refit=True)  # another element and lattice
+    >>> fig.data[2].name, len(fig.data[2].x), len(fig.data[4].x)  # 2 atoms in the cube; 8 neighbours at 2.86 Å
+    ('Au', 2, 8)
     """
     g = _geometry(atoms, r_cut, center, repeat)
     n = len(fig.data)
-    elements = [t.name for t in fig.data[2:n - 3]]
-    if elements != [chemical_symbols[z] for z in dict.fromkeys(g["Z"].tolist())]:
-        raise ValueError(f"update_crystal: the figure shows elements {elements}, the structure has others; "
-                         "draw a new figure with crystal_figure(atoms)")
+    shown = [t.name for t in fig.data[2:n - 3]]
+    elements = [chemical_symbols[z] for z in dict.fromkeys(g["Z"].tolist())]
+    if len(shown) != len(elements):
+        raise ValueError(f"update_crystal: the figure shows {len(shown)} element(s) {shown}, the structure has "
+                         f"{len(elements)} {elements}; draw a new figure with crystal_figure(atoms)")
     arrays = [_line_points(g["cell"]), _line_points(g["neighbours"])]
     arrays += [g["pos"][g["Z"] == atomic_numbers[name]] for name in elements]
     arrays += [g["images"], g["neighbour atoms"], g["centre"]]
     for trace, xyz in zip(fig.data, arrays):
         trace.update(x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2])
+    for trace, name, old in zip(fig.data[2:n - 3], elements, shown):
+        z = atomic_numbers[name]
+        idx = np.flatnonzero(g["Z"] == z)
+        if name != old or len(trace.text) != len(idx):
+            trace.update(name=name, text=[f"{name}{i}" for i in idx])
+            trace.marker.update(size=_size(z), color=_colour(z))
     images = fig.data[n - 3]
-    if len(images.marker.size) != len(g["image_Z"]):  # an atom wrapped across a face: other images
+    if refit or len(images.marker.size) != len(g["image_Z"]) or shown != elements:  # other images or elements
         images.marker.update(size=[0.8 * _size(z) for z in g["image_Z"]], color=[_colour(z) for z in g["image_Z"]])
     fig.data[n - 2].text = g["distances"]
+    fig.data[n - 1].marker.size = _size(g["Z"][center]) + 6
     points = np.concatenate([g["corners"], g["pos"], g["images"], g["neighbour atoms"]])
     scene = fig.layout.scene
     ranges = np.array([a.range if a.range is not None else (np.inf, -np.inf)
                        for a in (scene.xaxis, scene.yaxis, scene.zaxis)], dtype=float)  # [3, 2]
-    if np.any(points < ranges[:, 0]) or np.any(points > ranges[:, 1]):
+    if refit or np.any(points < ranges[:, 0]) or np.any(points > ranges[:, 1]):
         _frame(fig, points)
 
 

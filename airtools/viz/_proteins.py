@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from airtools.viz._assets import THREEDMOL_URL
+from airtools.viz._py3dmol import view_class
 
 __all__ = ["protein_view", "restyle_script", "ramachandran_figure", "update_ramachandran", "contact_map_figure", "update_contact_map",
            "highlight_residue", "SS_COLORS"]
@@ -55,12 +56,10 @@ def protein_view(pdb_text: str, colors=None, *, highlight=None, rotation=None, w
     >>> THREEDMOL_URL in html, '{"resi": [1]},{"cartoon": {"color": "orange"}}' in html, "https://" in html
     (True, True, False)
     """
-    import py3Dmol
-
     st, n_res, ligands = _protein_structure(pdb_text)
     if rotation is not None:
         _rotate(st, rotation)
-    view = py3Dmol.view(width=width, height=height, js=THREEDMOL_URL)
+    view = view_class()(width=width, height=height, js=THREEDMOL_URL)
     view.addModel(_pdb_string(st), "pdb")
     view.airtools_residues = (n_res, ligands)  # for restyle_script
     _style(view, colors, highlight, n_res, ligands)
@@ -275,7 +274,12 @@ def _protein_structure(pdb_text: str):
         raise ValueError(f"pdb: cannot read the text as PDB ({e}); upload a protein structure in PDB format") from None
     while len(st) > 1:
         del st[1]
-    st.remove_waters()
+    st.remove_waters()  # crystallographic names (HOH, WAT, ...); then a simulation box's solvent and counter-ions
+    for chain in st[0]:
+        for k in reversed(range(len(chain))):
+            if _is_solvent(chain[k]):
+                del chain[k]
+    st.remove_empty_chains()
     st.remove_alternative_conformations()
     residues = [r for chain in st[0] for r in chain] if len(st) else []
     protein = [all(r.find_atom(x, "*") is not None for x in BACKBONE)
@@ -289,6 +293,25 @@ def _protein_structure(pdb_text: str):
         residues[k].seqid = gemmi.SeqId(number, " ")
     ligands = [number for number, k in enumerate(order, start=1) if residues[k].find_atom("CA", "*") is None]
     return st, n_res, ligands
+
+
+# water models and counter-ions of simulation boxes (GROMACS SOL, CHARMM TIP3/SOD/CLA, AMBER WAT/Na+/Cl-, ...):
+# drawn as sticks they would fill the box and hide the protein; metal ions of the structure itself (ZN, MG,
+# CA, FE, ...) are kept
+WATER_MODELS = {"SOL", "WAT", "HOH", "H2O", "DOD", "TIP", "TIP3", "TIP4", "TIP5", "TP3", "TP4", "T3P", "T4P", "T4E",
+                "SPC", "SPCE", "OPC"}
+COUNTER_IONS = {"NA", "NA+", "SOD", "CL", "CL-", "CLA", "K", "K+", "POT", "CES", "LIT", "RB"}
+
+
+def _is_solvent(residue) -> bool:
+    """A water model, or a single-atom counter-ion of a simulation box (by residue name).
+
+    >>> import gemmi
+    >>> r = gemmi.Residue(); r.name = "SOL"; _is_solvent(r)
+    True
+    """
+    name = residue.name.strip().upper()
+    return residue.is_water() or name in WATER_MODELS or (name in COUNTER_IONS and len(residue) == 1)
 
 
 def _pdb_string(st) -> str:

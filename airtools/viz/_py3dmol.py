@@ -1,11 +1,36 @@
-"""py3Dmol views that load 3Dmol.js from the portal (``THREEDMOL_URL``), never from a CDN."""
+"""py3Dmol views that load 3Dmol.js from the portal (``THREEDMOL_URL``), never from a CDN, and show as one output.
+
+py3Dmol's own ``view`` publishes its HTML from ``_repr_html_`` and returns None, so IPython also prints the
+object's plain repr, ``<py3Dmol.view at 0x7f...>``, under every view that ends a cell. ``view_class()`` is
+py3Dmol's view with a ``_repr_mimebundle_`` instead: the view is the cell's one output.
+"""
 from __future__ import annotations
 
+import functools
 import io
 
 from airtools.viz._assets import THREEDMOL_URL
 
-__all__ = ["molecule_view"]
+__all__ = ["molecule_view", "view_class"]
+
+
+@functools.lru_cache(maxsize=1)
+def view_class():
+    """``py3Dmol.view`` shown as a single HTML output (no ``<py3Dmol.view at 0x...>`` line under it).
+
+    >>> from IPython.core.formatters import DisplayFormatter
+    >>> data, _ = DisplayFormatter().format(view_class()(width=200, height=100, js=THREEDMOL_URL))
+    >>> sorted(data), data["text/plain"]
+    (['application/3dmoljs_load.v0', 'text/html', 'text/plain'], '3-D view (3Dmol.js)')
+    """
+    import py3Dmol
+
+    class View(py3Dmol.view):
+        def _repr_mimebundle_(self, include=None, exclude=None):
+            html = self._make_html()
+            return {"application/3dmoljs_load.v0": html, "text/html": html, "text/plain": "3-D view (3Dmol.js)"}
+
+    return View
 
 DEFAULT_STYLE = {"stick": {"radius": 0.15}, "sphere": {"scale": 0.25}}
 
@@ -22,7 +47,7 @@ def molecule_view(molecule, *, style=None, fmt=None, width=480, height=360):
         width, height: size in pixels.
 
     Returns:
-        a ``py3Dmol.view``; show it with ``.show()`` or as the last expression of a cell.
+        a ``py3Dmol.view`` (``view_class()``); show it with ``.show()`` or as the last expression of a cell.
 
     Raises:
         ValueError: the text is not a readable XYZ file, or its format cannot be guessed.
@@ -32,10 +57,8 @@ def molecule_view(molecule, *, style=None, fmt=None, width=480, height=360):
     >>> THREEDMOL_URL in html, "http://" in html or "https://" in html
     (True, False)
     """
-    import py3Dmol
-
     text, fmt = _to_text(molecule, fmt)
-    return py3Dmol.view(data=text, format=fmt, style=DEFAULT_STYLE if style is None else style,
+    return view_class()(data=text, format=fmt, style=DEFAULT_STYLE if style is None else style,
                         width=width, height=height, js=THREEDMOL_URL)
 
 

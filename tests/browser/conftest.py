@@ -9,6 +9,8 @@ Fixture API (use these from any tests/browser/test_*.py; do not import this modu
     overrides, e.g. a scratch folder); server logs go to ``artifacts/portal.log``.
 ``browser`` (session)
     Playwright Chromium: Debian's ``/usr/bin/chromium``, headless, no network extras.
+``new_page`` (function fixture returning a callable)
+    ``new_page()`` makes another such page, in its own context (a second visitor, another user).
 ``page`` (function)
     a fresh page in its own context (cold cache, 1280x900). Every request that is not to
     127.0.0.1 (or data:/blob:) is aborted and recorded; page errors and console errors are recorded.
@@ -17,6 +19,9 @@ Fixture API (use these from any tests/browser/test_*.py; do not import this modu
     opens it, waits for every widget and plotly figure to render, records the first-render time
     (navigation -> first widget visible), saves ``artifacts/screenshots/<name>.png`` and asserts
     the page is clean (no page/console error, no traceback or error output, no off-host request).
+``open_dashboard_on(portal, page, name, timeout=60) -> Dashboard`` (function fixture returning a callable)
+    the same on another running ``Portal`` (a module's own: empty cache, short cull timeout, ...); the
+    dashboard's name (screenshots) starts with the module's name, e.g. ``classroom-pde``.
 ``dash`` (function)
     the dashboard named by the test module's ``DASHBOARD = "irreps"``, opened with ``open_dashboard`` and
     settled (Voila's pool refilled), ready to time. A module may define its own ``dash`` instead.
@@ -78,6 +83,9 @@ import pytest
 
 from airtools.portal import REPO_ROOT, Portal
 
+from ._page_js import ALL_RENDERED as _ALL_RENDERED
+from ._page_js import MUTATION_CLOCK as _MUTATION_CLOCK
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -131,36 +139,8 @@ _FIGURE_CHANGED = """(i) => {
   if (window.__atT1 === null) window.__atT1 = performance.now();
   return window.__atT0 !== null;
 }"""
-# true once Voila processed every output, every widget/figure view is attached and drawn, and the DOM
-# has been quiet for 0.5 s
-_ALL_RENDERED = """() => {
-  const cells = document.querySelector('#rendered_cells');
-  if (!cells || cells.offsetParent === null) return false;
-  if (document.querySelector('script[type="application/vnd.voila.cell-output+json"]')) return false;
-  const outputs = [...document.querySelectorAll('.jp-OutputArea-output.lm-Panel')];
-  if (outputs.some(o => o.childElementCount === 0)) return false;
-  const plots = [...document.querySelectorAll('.js-plotly-plot')];
-  if (document.querySelector('.jupyter-widgets') === null || !plots.every(p => p.querySelector('.main-svg')))
-    return false;
-  return performance.now() - window.__airtoolsLastMutation > 500;  // views that load code late included
-}"""
 # finished guarded updates in the kernel (airtools.viz.guard's timing label counts them)
 _UPDATES = """() => Number(document.querySelector('.airtools-timing')?.dataset.update ?? 0)"""
-# installed before any page script: time of the latest DOM change (for "everything rendered"), and the
-# frame at which the first widget became visible (checked on every animation frame until then)
-_MUTATION_CLOCK = """window.__airtoolsLastMutation = 0;
-new MutationObserver(() => { window.__airtoolsLastMutation = performance.now(); })
-  .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-window.__airtoolsFirstWidget = null;
-const firstWidget = (frame) => {
-  const shown = [...document.querySelectorAll('.jupyter-widgets')].some((el) => {
-    const box = el.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && box.top < innerHeight &&
-           el.checkVisibility({opacityProperty: true, visibilityProperty: true});
-  });
-  if (shown) window.__airtoolsFirstWidget = frame; else requestAnimationFrame(firstWidget);
-};
-requestAnimationFrame(firstWidget);"""
 _PAGE_PROBLEMS = """(markers) => {
   const found = [];
   for (const o of document.querySelectorAll('.jp-OutputArea-output')) {
@@ -222,26 +202,40 @@ class PageLog:
 
 
 @pytest.fixture
-def page(browser):
+def new_page(browser):
+    """``new_page() -> Page``: a fresh page in its own context (another visitor); off-host requests are
+    aborted and logged in ``page.airtools_log``; every context is closed after the test."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        pg = context.new_page()
+        log = PageLog()
+        pg.airtools_log = log
+
+        def route(r):
+            if _LOCAL.match(r.request.url):
+                r.continue_()
+            else:
+                log.external_requests.append(r.request.url)
+                r.abort()
+
+        pg.route("**/*", route)
+        pg.add_init_script(_MUTATION_CLOCK)
+        pg.on("pageerror", lambda err: log.page_errors.append(str(err)))
+        pg.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
+        return pg
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
     """A fresh page; off-host requests are aborted and logged in ``page.airtools_log``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    log = PageLog()
-    pg.airtools_log = log
-
-    def route(r):
-        if _LOCAL.match(r.request.url):
-            r.continue_()
-        else:
-            log.external_requests.append(r.request.url)
-            r.abort()
-
-    pg.route("**/*", route)
-    pg.add_init_script(_MUTATION_CLOCK)
-    pg.on("pageerror", lambda err: log.page_errors.append(str(err)))
-    pg.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
-    yield pg
-    context.close()
+    return new_page()
 
 
 @dataclass
@@ -388,30 +382,44 @@ class Dashboard:
         return self.wait_figure_change(action, figure, label=label)
 
 
+def _open(portal, page, name: str, timeout: float = 60, prefix: str = "") -> Dashboard:
+    stem = name.removesuffix(".ipynb")
+    portal.wait_warm(timeout=240)  # a preheated kernel is ready and the CPU is quiet
+    url = f"{portal.voila_url}/voila/render/{stem}.ipynb?token={portal.token}"
+    t0 = time.time()
+    page.goto(url, wait_until="commit")
+    page.locator(".jupyter-widgets").first.wait_for(state="visible", timeout=timeout * 1000)
+    page.wait_for_function("window.__airtoolsFirstWidget !== null", timeout=timeout * 1000)
+    first = page.evaluate("(performance.timeOrigin + window.__airtoolsFirstWidget) / 1000") - t0
+    page.wait_for_function(_ALL_RENDERED, polling=50, timeout=timeout * 1000)
+    quiet_ms = page.evaluate("() => performance.now() - window.__airtoolsLastMutation")
+    full = max(first, time.time() - t0 - quiet_ms / 1000)  # when the last DOM change happened
+    dash = Dashboard(prefix + stem, page, url, first, full, portal)
+    dash.screenshot()
+    dash.assert_clean()
+    return dash
+
+
 @pytest.fixture
 def open_dashboard(portal):
     """``open_dashboard(page, name, timeout=60) -> Dashboard`` (see the module docstring)."""
 
-    def _open(page, name: str, timeout: float = 60) -> Dashboard:
-        stem = name.removesuffix(".ipynb")
-        portal.wait_warm(timeout=240)  # a preheated kernel is ready and the CPU is quiet
-        url = f"{portal.voila_url}/voila/render/{stem}.ipynb?token={portal.token}"
-        t0 = time.time()
-        page.goto(url, wait_until="commit")
-        page.locator(".jupyter-widgets").first.wait_for(state="visible", timeout=timeout * 1000)
-        page.wait_for_function("window.__airtoolsFirstWidget !== null", timeout=timeout * 1000)
-        first = page.evaluate("(performance.timeOrigin + window.__airtoolsFirstWidget) / 1000") - t0
-        page.wait_for_function(_ALL_RENDERED, polling=50, timeout=timeout * 1000)
-        quiet_ms = page.evaluate("() => performance.now() - window.__airtoolsLastMutation")
-        full = max(first, time.time() - t0 - quiet_ms / 1000)  # when the last DOM change happened
-        for key, value in (("first_render_s", first), ("render_s", full)):  # a dashboard's first opening
-            TIMINGS.setdefault(stem, {}).setdefault(key, value)
-        dash = Dashboard(stem, page, url, first, full, portal)
-        dash.screenshot()
-        dash.assert_clean()
+    def open_(page, name: str, timeout: float = 60) -> Dashboard:
+        dash = _open(portal, page, name, timeout)
+        for key, value in (("first_render_s", dash.first_render_s), ("render_s", dash.render_s)):
+            TIMINGS.setdefault(dash.name, {}).setdefault(key, value)  # a dashboard's first opening
         return dash
 
-    return _open
+    return open_
+
+
+@pytest.fixture
+def open_dashboard_on(request):
+    """``open_dashboard_on(portal, page, name, timeout=60) -> Dashboard``: as ``open_dashboard``, on another
+    ``Portal`` (a test module's own, e.g. with an empty cache); its first-render time is not recorded, and its
+    name (screenshots, latencies) starts with the test module's name: ``classroom-pde``."""
+    prefix = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_") + "-"
+    return lambda portal, page, name, timeout=60: _open(portal, page, name, timeout, prefix)
 
 
 @pytest.fixture

@@ -164,3 +164,24 @@ def test_update_latency_within_budget(dash):
     dash.assert_clean()
     within_budget(kernel_ms, KERNEL_BUDGET_MS, "crystals: kernel time per widget change")
     within_budget(page_ms, PAGE_UPDATE_BUDGET_MS, "crystals: widget change -> page updated")
+
+
+def test_element_and_structure_dropdowns_within_budget(dash):
+    """Another element or lattice redraws the cell (restyled in place), the curve and the space group."""
+    page_ms, kernel_ms = {"element": [], "structure": []}, {"element": [], "structure": []}
+    for which, label in [("element", "Au"), ("structure", "bcc"), ("element", "Ag"), ("structure", "hcp"),
+                         ("element", "Cu"), ("structure", "fcc"), ("element", "Ni"), ("structure", "bcc")]:
+        page_ms[which].append(dash.select(which, label, figure=CELL))
+        kernel_ms[which].append(dash.kernel_ms())
+        name, pos = _atoms(dash)
+        assert name == (label if which == "element" else name) and len(pos) in (2, 4)
+    assert _spacegroup(dash, "Im-3m (229)") and _atoms(dash)[0] == "Ni"  # the last state: Ni bcc
+    dash.screenshot("-ni-bcc")
+    dash.assert_clean()
+    for which in page_ms:
+        print(f"{which}: page median {statistics.median(page_ms[which]):.0f} ms (max {max(page_ms[which]):.0f}), "
+              f"kernel median {statistics.median(kernel_ms[which]):.0f} ms")
+    within_budget(kernel_ms["element"], KERNEL_BUDGET_MS, "crystals: kernel time per element change")
+    within_budget(kernel_ms["structure"], KERNEL_BUDGET_MS, "crystals: kernel time per structure change")
+    within_budget(page_ms["element"], PAGE_UPDATE_BUDGET_MS, "crystals: element change -> page updated")
+    within_budget(page_ms["structure"], PAGE_UPDATE_BUDGET_MS, "crystals: structure change -> page updated")

@@ -15,9 +15,15 @@ pytestmark = pytest.mark.browser
 FIRST_RENDER_BUDGET_S = 5.0  # DESIGN.md: first render of a dashboard <= 5 s (pre-heated kernels)
 
 
+# widget descriptions that the browser cuts ("wavenumb…"): the text is wider than its box
+_CUT_LABELS = """() => [...document.querySelectorAll('.widget-label')]
+  .filter(l => l.offsetParent !== null && l.scrollWidth > l.clientWidth + 1).map(l => l.innerText)"""
+
+
 def test_dashboard_renders_clean_and_within_budget(page, open_dashboard, dashboard_name):
     dash = open_dashboard(page, dashboard_name)  # asserts: no page/console error, traceback, off-host request
     assert (REPO_ROOT / "artifacts" / "screenshots" / f"{dashboard_name}.png").stat().st_size > 0
+    assert page.evaluate(_CUT_LABELS) == [], f"{dashboard_name}: widget labels cut short"
     within_budget(dash.first_render_s, FIRST_RENDER_BUDGET_S, f"{dashboard_name}: first widget visible", "s")
 
 

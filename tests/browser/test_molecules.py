@@ -60,7 +60,7 @@ def test_update_latency_within_budget(dash):
 def test_bad_upload_gives_a_message(dash, content, expected):
     before = dash.figure_data(MOL)
     dash.upload(content, "bad.xyz")
-    assert expected in dash.message()
+    assert expected in dash.message() and "bad.xyz" in dash.message()  # the message names the file
     assert dash.figure_data(MOL) == before  # the page still shows the old molecule
     dash.assert_clean()
     if "Qq" in expected:
@@ -74,8 +74,19 @@ def test_good_upload_shows_the_molecule(dash):
     dash.page.wait_for_function("!document.querySelector('.airtools-message')")
     title = dash.page.locator(".js-plotly-plot .gtitle").first.text_content()
     assert "good.xyz" in title and "H2O" in title
+    shown = dash.dropdown("molecule").locator("select").evaluate("s => s.options[s.selectedIndex].text")
+    assert "good.xyz" in shown  # the dropdown names the upload, not the molecule shown before
     assert np.allclose(dash.atoms(MOL), np.array([[0, 0, 0.119], [0, 0.763, -0.477], [0, -0.763, -0.477]]), atol=1e-6)
     dash.wait_updated()
     assert _energy(dash, "e-ref") < -2000  # the reference ran on the uploaded geometry
     dash.screenshot("-uploaded")
+    dash.assert_clean()
+
+
+def test_back_to_a_listed_molecule_after_an_upload(dash):
+    dash.wait_figure_change(lambda: dash.upload(GOOD, "good.xyz"), MOL, timeout=60, label="upload")
+    dash.select("molecule", "ammonia", figure=MOL)
+    assert "ammonia" in dash.page.locator(".js-plotly-plot .gtitle").first.text_content()
+    dash.select("molecule", "good.xyz (H2O)", figure=MOL)  # the upload stays in the list
+    assert "good.xyz" in dash.page.locator(".js-plotly-plot .gtitle").first.text_content()
     dash.assert_clean()

@@ -3,7 +3,9 @@ torsions, the colour toggle recolours the 3-D cartoon where model and DSSP disag
 cartoon while the invariant panel stays at round-off, a malformed PDB gives a message; updates are fast."""
 import re
 import statistics
+from pathlib import Path
 
+import MDAnalysisTests
 import numpy as np
 import pytest
 
@@ -130,7 +132,7 @@ def test_rotation_turns_the_cartoon_and_leaves_invariants_at_round_off(dash):
 def test_bad_upload_gives_a_message(dash, content, expected):
     before = dash.figure_data(RAMA)
     dash.upload(content, "bad.pdb")
-    assert expected in dash.message(timeout=20)
+    assert expected in dash.message(timeout=20) and "'bad.pdb'" in dash.message()  # named, not 'uploaded text'
     assert dash.figure_data(RAMA) == before  # the page still shows the old chain
     dash.assert_clean()
     if "HETATM" in expected:
@@ -148,3 +150,26 @@ def test_update_latency_within_budget(dash):
     within_budget(kernel_ms, KERNEL_BUDGET_MS, "proteins: kernel time per residue change")
     within_budget(page_ms, PAGE_UPDATE_BUDGET_MS, "proteins: residue slider -> page updated")
     within_budget(select_ms, PAGE_UPDATE_BUDGET_MS, "proteins: chain choice -> Ramachandran updated")
+
+
+def test_solvated_upload_shows_the_protein_and_names_the_file(dash):
+    """A simulation box (cobrotoxin in 6,000 GROMACS waters, MDAnalysisTests): the waters are not drawn over
+    the protein, and the chain dropdown names the uploaded file."""
+    pdb = (Path(MDAnalysisTests.__file__).parent / "data" / "cobrotoxin.pdb").read_bytes()
+    before = _viewer(dash)
+    dash.wait_figure_change(lambda: dash.upload(pdb, "cobrotoxin.pdb", mime="chemical/x-pdb"), RAMA, timeout=60,
+                            label="upload")
+    shown = _viewer(dash, previous=before)
+    residues = {line[17:27] for line in pdb.decode().splitlines() if line.startswith("ATOM") and line[12:16].strip() == "CA"}
+    assert len(shown["colours"]) == len(residues) == 62  # one Cα per residue of the toxin, as in the file
+    counts = dash.page.evaluate("""() => {
+      const div = document.querySelector("div[id^='3dmolviewer_']");
+      const model = window['viewer_' + div.id.split('_')[1]].getModel();
+      return [model.selectedAtoms({}).length, model.selectedAtoms({resn: 'SOL'}).length];
+    }""")
+    assert counts[1] == 0 and counts[0] < 1000, counts  # the protein's atoms only, no solvent
+    selected = dash.dropdown("chain").locator("select").evaluate("s => s.options[s.selectedIndex].text")
+    assert selected == "cobrotoxin.pdb"
+    assert "cobrotoxin.pdb" in dash.page.locator(".js-plotly-plot .gtitle").nth(1).text_content()  # contact map
+    dash.screenshot("-solvated-upload")
+    dash.assert_clean()

@@ -115,3 +115,16 @@ def test_bad_quaternion_gives_a_message(dash, typed):
     q = torch.tensor([0.92, 0, 0.38, 0], dtype=torch.float64)
     R = so3.quaternion_to_matrix(q / q.norm()).numpy()
     assert np.allclose(dash.atoms(MOL), before @ R.T, atol=1e-4)
+
+
+def test_huge_quaternion_rotates_like_its_unit_quaternion(dash):
+    """1e200 squared overflows: the quaternion is scaled before it is normalised (it used to give
+    "got | |q| - 1 | = 1")."""
+    before = dash.atoms(MOL)
+    box = dash.page.locator(".widget-text", has=dash.page.locator(".widget-label", has_text="quaternion"))
+    box.locator("input").fill("1e200, 0, 1e200, 0")  # 90° about y
+    dash.wait_figure_change(lambda: box.locator("input").press("Enter"), MOL, label="typed quaternion")
+    assert dash.page.locator(".airtools-message").count() == 0
+    R = so3.quaternion_to_matrix(torch.tensor([1.0, 0, 1.0, 0], dtype=torch.float64) / 2 ** 0.5).numpy()
+    assert np.allclose(dash.atoms(MOL), before @ R.T, atol=1e-4)
+    dash.assert_clean()

@@ -104,8 +104,18 @@ def test_update_in_place_equals_a_fresh_figure():
         np.testing.assert_allclose(_xyz(old), _xyz(new))
     assert list(fig.data[IMAGES].marker.size) == list(fresh.data[IMAGES].marker.size)  # one size per image
     assert list(fig.data[NEIGHBOUR_ATOMS].text) == list(fresh.data[NEIGHBOUR_ATOMS].text)  # distances
-    with pytest.raises(ValueError, match="elements"):
-        update_crystal(fig, bulk("Al", "fcc", a=4.05, cubic=True).repeat(2))
+    aluminium = bulk("Al", "fcc", a=4.05, cubic=True)  # another element and cell: restyled in place, refitted
+    update_crystal(fig, aluminium, r_cut=3.0, refit=True)
+    fresh = crystal_figure(aluminium, r_cut=3.0)
+    assert [t.name for t in fig.data] == [t.name for t in fresh.data]
+    for old, new in zip(fig.data, fresh.data):
+        np.testing.assert_allclose(_xyz(old), _xyz(new))
+        assert old.marker.color == new.marker.color and old.marker.size == new.marker.size
+    assert fig.layout.scene.xaxis.range == fresh.layout.scene.xaxis.range
+    alloy = bulk("Cu", "fcc", a=3.61, cubic=True)
+    alloy.numbers[0] = 79  # CuAu: two elements cannot take the one element trace
+    with pytest.raises(ValueError, match="element"):
+        update_crystal(fig, alloy)
 
 
 def test_energy_strain_figure_in_percent_with_optional_model():

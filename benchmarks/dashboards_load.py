@@ -1,0 +1,296 @@
+"""A class opens one dashboard at the same moment: N sessions in real Chromium against the portal's Voila.
+
+Each session is its own browser context (a student's own browser: cold cache, own cookies) and opens the
+dashboard at the same instant. Per N it prints: sessions that failed (no widget within the timeout, an error or
+a dead-kernel banner on the page), time to the first widget (p50, p95; navigation to the first widget laid
+out and visible, measured in the page as the browser tests do), time until every figure is drawn (p95), the
+server's memory at its peak (RSS summed over the Voila process and its kernels, PSS -- shared pages counted
+once -- and the machine's used memory above what it was before the run) and, after every tab is closed, the
+kernels of these sessions still running (Voila's shutdown-on-close must reap all of them).
+
+    python benchmarks/dashboards_load.py                                # N = 1, 10, 30 on rotations, own portal
+    python benchmarks/dashboards_load.py --sessions 10 --dashboard pde
+    python benchmarks/dashboards_load.py --class-size 30                # own portal, a pool of 30 for the dashboard
+    python benchmarks/dashboards_load.py --url http://127.0.0.1:8866 --token T   # a portal already running
+
+Chromium runs on the same machine as the portal (here: 2 cores), so a page's own rendering competes with the
+kernels: the numbers are an upper bound of what students on their own laptops see. Not part of ``make test``
+(N = 30 takes minutes); ``tests/browser/test_class_load.py`` runs this machinery with N = 2.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import secrets
+import statistics
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.browser._page_js import ALL_RENDERED, MUTATION_CLOCK  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+_PROBLEM = """() => {
+  const text = document.body ? document.body.innerText : '';
+  if (document.querySelector('.airtools-dead-kernel')) return 'dead kernel: ' + text.slice(0, 200);
+  for (const marker of ['Traceback (most recent call last)', 'There was an error when executing cell'])
+    if (text.includes(marker)) return marker;
+  return null;
+}"""
+
+
+@dataclass
+class Session:
+    """One student's page: seconds from navigation to the first widget and to every figure drawn."""
+
+    first_widget_s: float | None = None
+    all_figures_s: float | None = None
+    kernel_id: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class LoadResult:
+    """What ``run_load`` measured for N sessions (seconds, bytes)."""
+
+    n: int
+    sessions: list[Session]
+    peak_rss: int = 0
+    peak_pss: int = 0
+    used_above_baseline: int = 0
+    kernels_left: int = 0
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (s, rss) through the run
+
+    @property
+    def failures(self) -> int:
+        return sum(s.error is not None for s in self.sessions)
+
+    def quantile(self, attr: str, q: float) -> float:
+        values = sorted(getattr(s, attr) for s in self.sessions if getattr(s, attr) is not None)
+        if not values:
+            return float("nan")
+        return values[max(0, math.ceil(q * len(values)) - 1)]  # nearest rank
+
+    def row(self) -> str:
+        gib = 2 ** 30
+        return (f"| {self.n:>3} | {self.failures:>6} | {self.quantile('first_widget_s', 0.5):>5.1f} | "
+                f"{self.quantile('first_widget_s', 0.95):>5.1f} | {self.quantile('all_figures_s', 0.95):>5.1f} | "
+                f"{self.peak_rss / gib:>8.1f} | {self.peak_pss / gib:>8.1f} | {self.used_above_baseline / gib:>9.1f} | "
+                f"{self.kernels_left:>12} |")
+
+
+HEADER = ("|   N | failed | first widget p50 s | first widget p95 s | all figures p95 s | RSS GiB | PSS GiB | "
+          "used +GiB | kernels left |\n"
+          "|----:|-------:|-----:|-----:|-----:|-----:|-----:|-----:|-----:|")
+
+
+def server_processes(port: int) -> list[psutil.Process]:
+    """The process listening on 127.0.0.1:``port`` and all its descendants (Voila and its kernels)."""
+    for conn in psutil.net_connections(kind="tcp"):
+        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid:
+            server = psutil.Process(conn.pid)
+            return [server] + server.children(recursive=True)
+    raise RuntimeError(f"no process listens on port {port}")
+
+
+def memory(port: int, pss: bool = False) -> tuple[int, int]:
+    """(RSS, PSS or 0) summed over the server on ``port`` and its descendants, in bytes."""
+    rss = total_pss = 0
+    for p in server_processes(port):
+        try:
+            if pss:
+                info = p.memory_full_info()
+                rss, total_pss = rss + info.rss, total_pss + info.pss
+            else:
+                rss += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return rss, total_pss
+
+
+def used_memory() -> int:
+    vm = psutil.virtual_memory()
+    return vm.total - vm.available
+
+
+def warm_status(base: str, token: str) -> dict:
+    with urllib.request.urlopen(f"{base}/airtools/api/warm?token={token}", timeout=30) as r:
+        return json.load(r)
+
+
+def wait_warm(base: str, token: str, timeout: float = 900) -> float:
+    """Block until every dashboard's pool is full and rendered; returns seconds waited."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if warm_status(base, token)["ready"]:
+            return time.monotonic() - t0
+        time.sleep(0.5)
+    raise TimeoutError(f"the portal's pools did not fill within {timeout:.0f} s")
+
+
+def kernel_alive(base: str, token: str, kernel_id: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/api/kernels/{kernel_id}?token={token}", timeout=30) as r:
+            return r.status == 200
+    except urllib.error.HTTPError as err:
+        if err.code == 404:
+            return False
+        raise
+
+
+async def open_session(browser, url: str, timeout: float, opened: list) -> tuple[Session, object]:
+    """Open ``url`` in a fresh context; wait for the first widget, then for every figure."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    await context.add_init_script(MUTATION_CLOCK)
+    page = await context.new_page()
+    opened.append(context)
+    session = Session()
+    t0 = time.time()
+    try:
+        await page.goto(url, wait_until="commit", timeout=timeout * 1000)
+        await page.wait_for_function(f"window.__airtoolsFirstWidget !== null || ({_PROBLEM})() !== null",
+                                     timeout=timeout * 1000, polling=100)
+        problem = await page.evaluate(_PROBLEM)
+        if problem:
+            raise RuntimeError(problem)
+        session.first_widget_s = await page.evaluate("(performance.timeOrigin + window.__airtoolsFirstWidget) / 1000") - t0
+        await page.wait_for_function(ALL_RENDERED, polling=100, timeout=timeout * 1000)
+        quiet_ms = await page.evaluate("() => performance.now() - window.__airtoolsLastMutation")
+        session.all_figures_s = max(session.first_widget_s, time.time() - t0 - quiet_ms / 1000)
+        problem = await page.evaluate(_PROBLEM)
+        if problem:
+            raise RuntimeError(problem)
+    except Exception as err:  # a failed session is counted, the others go on
+        session.error = f"{type(err).__name__}: {str(err).splitlines()[0][:200]}"
+    try:
+        config = await page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent)")
+        session.kernel_id = config.get("kernelId")
+    except Exception:
+        pass
+    return session, page
+
+
+async def run_load(browser, base: str, token: str, dashboard: str, n: int, *, timeout: float = 300,
+                   reap_timeout: float = 60) -> LoadResult:
+    """Open ``dashboard`` in ``n`` fresh contexts at once, measure, close every tab, count the kernels left."""
+    port = int(base.rsplit(":", 1)[1].split("/")[0])
+    baseline = used_memory()
+    samples: list[tuple[float, int]] = []
+    stop = threading.Event()
+    t_start = time.monotonic()
+
+    def sample():
+        while not stop.wait(0.5):
+            try:
+                samples.append((time.monotonic() - t_start, memory(port)[0]))
+            except (RuntimeError, psutil.Error):
+                pass
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    url = f"{base}/voila/render/{dashboard}.ipynb?token={token}"
+    contexts: list = []
+    opened = await asyncio.gather(*(open_session(browser, url, timeout, contexts) for _ in range(n)))
+    peak_used = used_memory() - baseline
+    rss, pss = memory(port, pss=True)
+    stop.set()
+    sampler.join()
+    result = LoadResult(n, [s for s, _ in opened], peak_rss=max([rss] + [r for _, r in samples]), peak_pss=pss,
+                        used_above_baseline=max(0, peak_used), samples=samples)
+    for _, page in opened:  # Voila's unload handler asks the server to shut the page's kernel down
+        try:
+            await page.close(run_before_unload=True)
+        except Exception:
+            pass
+    ids = [s.kernel_id for s in result.sessions if s.kernel_id]
+    deadline = time.monotonic() + reap_timeout
+    while (alive := [k for k in ids if kernel_alive(base, token, k)]) and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+    result.kernels_left = len(alive) + (n - len(ids))  # a session whose kernel id never showed counts as left
+    for context in contexts:
+        await context.close()
+    return result
+
+
+def _start_portal(args):
+    from airtools.portal import Portal
+
+    log = open(ROOT / "artifacts" / "dashboards_load_portal.log", "w")
+    portal = Portal(lab=False, voila_port=0, token=secrets.token_hex(16), log=log,
+                    **({"class_size": args.class_size, "lecture": [args.dashboard]} if args.class_size else {}))
+    portal.start(timeout=300)
+    return portal
+
+
+async def _main(args) -> int:
+    from playwright.async_api import async_playwright
+
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    portal = None
+    if args.url:
+        base, token = args.url.rstrip("/"), args.token
+    else:
+        portal = _start_portal(args)
+        base, token = portal.voila_url, portal.token
+    try:
+        print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; "
+              f"{psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB; dashboard {args.dashboard}",
+              flush=True)
+        print(f"preheated in {wait_warm(base, token):.0f} s", flush=True)
+        print(HEADER, flush=True)
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            results = []
+            for n in args.sessions:
+                wait_warm(base, token)
+                result = await run_load(browser, base, token, args.dashboard, n, timeout=args.timeout)
+                results.append(result)
+                print(result.row(), flush=True)
+                for s in result.sessions:
+                    if s.error:
+                        print(f"      failed: {s.error}", flush=True)
+            await browser.close()
+        if args.json:
+            Path(args.json).write_text(json.dumps([{
+                "n": r.n, "failures": r.failures, "first_widget_s": [s.first_widget_s for s in r.sessions],
+                "all_figures_s": [s.all_figures_s for s in r.sessions], "peak_rss": r.peak_rss, "peak_pss": r.peak_pss,
+                "used_above_baseline": r.used_above_baseline, "kernels_left": r.kernels_left} for r in results], indent=1))
+        print(f"load average after {os.getloadavg()[0]:.2f}", flush=True)
+        return 0 if all(r.failures == 0 and r.kernels_left == 0 for r in results) else 1
+    finally:
+        if portal is not None:
+            portal.stop()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30], help="N per run (default 1 10 30)")
+    parser.add_argument("--dashboard", default="rotations", help="dashboard name (default rotations)")
+    parser.add_argument("--class-size", type=int, default=0, help="own portal: preheat this many for the dashboard")
+    parser.add_argument("--url", help="a running Voila, e.g. http://127.0.0.1:8866 (default: start a portal)")
+    parser.add_argument("--token", help="its token (with --url)")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds a session may take (default 300)")
+    parser.add_argument("--json", help="also write the measurements to this file")
+    args = parser.parse_args(argv)
+    if args.url and not args.token:
+        parser.error("--url needs --token")
+    return asyncio.run(_main(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
