@@ -75,7 +75,7 @@ def cross_entropy_loss(model, batch: dict) -> Tensor:
     ``batch["x"]``; the labels are ``batch["y"]: [n]`` class indices, the logits ``[n, n_classes]``.
 
     >>> model = torch.nn.Linear(4, 3)
-    >>> float(cross_entropy_loss(model, {"x": torch.zeros(5, 4), "y": torch.zeros(5, dtype=torch.long)})) > 0
+    >>> cross_entropy_loss(model, {"x": torch.zeros(5, 4), "y": torch.zeros(5, dtype=torch.long)}).item() > 0
     True
     """
     inner = getattr(model, "module", model)  # DistributedDataParallel wraps the model
@@ -95,7 +95,7 @@ def next_token_loss(model, batch, pad_id: int = 0) -> Tensor:
             with ``"tokens"``.
 
     >>> model = torch.nn.Embedding(5, 5)                     # logits = a row per token: "predicts" by lookup
-    >>> float(next_token_loss(model, torch.tensor([[1, 3, 2, 0]]))) > 0
+    >>> next_token_loss(model, torch.tensor([[1, 3, 2, 0]])).item() > 0
     True
     """
     tokens = batch["tokens"] if isinstance(batch, dict) else batch[0] if isinstance(batch, (list, tuple)) else batch
@@ -133,7 +133,7 @@ def denoising_loss(model, batch: dict, sigma: float = 0.2) -> Tensor:
 
     >>> from airtools.models import BPNN
     >>> b = {"z": torch.tensor([8, 1, 1]), "pos": torch.randn(3, 3), "batch": torch.zeros(3, dtype=torch.long)}
-    >>> float(denoising_loss(BPNN(), b)) > 0
+    >>> denoising_loss(BPNN(), b).item() > 0
     True
     """
     pos, index = batch["pos"], batch["batch"]
