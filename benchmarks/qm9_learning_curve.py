@@ -70,7 +70,7 @@ def settings_from_args(args) -> dict:
             "torch_threads": args.threads,
             "target": "QM9 U0 minus free-atom energies (QM9_FREE_ATOM_U0), eV; per-element references fitted "
                       "on the training molecules",
-            "split": f"load_qm9(n_test + max(sizes), seed=0): first n_test = test, next N = training",
+            "split": "load_qm9(n_test + max(sizes), seed=0): first n_test = test, next N = training",
             "model_configs": {name: MODELS[name]().config.__dict__ for name in args.models}}
 
 
