@@ -161,22 +161,27 @@ def test_update_latency_within_budget(dash):
 _MANY = b"30\n\n" + b"".join(b"H %d 0 0\n" % (2 * k) for k in range(30))
 
 
-@pytest.mark.parametrize("content, expected", [
+BAD_UPLOADS = [  # (content, what the message says), one page for all: each case is an upload of its own
     (b"this is not an xyz file\n", "xyz line 1: expected the number of atoms"),
     (b"3\n\nO 0 0 0\nQq 0.9 0 0\nH 0 0.9 0\n", "unknown element 'Qq'"),
     (_MANY, "30 atoms; this page accepts at most 29"),
     (b"3\n\nS 0 0 0\nH 1.34 0 0\nH 0 1.34 0\n", "element(s) S: the model knows only QM9's elements H, C, N, O, F"),
     (b"\xff\xfe\x00garbage", "not UTF-8 text"),
-])
-def test_bad_upload_gives_a_message(dash, content, expected):
+]
+
+
+def test_bad_uploads_give_a_message(dash):
     before = dash.figure_data(MOL)
-    dash.upload(content, "bad.xyz")
-    text = dash.message()
-    assert expected in text and "bad.xyz" in text, text  # the message names the file and what is wrong
-    assert dash.figure_data(MOL) == before  # the page still shows the molecule it showed
-    dash.assert_clean()
-    if b"S 0" in content:
-        dash.screenshot("-bad-upload")
+    for k, (content, expected) in enumerate(BAD_UPLOADS):
+        dash._updates_before = dash.updates()
+        dash.upload(content, f"bad{k}.xyz")
+        dash.wait_updated()  # this upload's callback has finished (the message box may show the previous one)
+        text = dash.message()
+        assert expected in text and f"bad{k}.xyz" in text, text  # the message names the file and what is wrong
+        assert dash.figure_data(MOL) == before  # the page still shows the molecule it showed
+        dash.assert_clean()
+        if b"S 0" in content:
+            dash.screenshot("-bad-upload")
 
 
 def test_good_upload_shows_a_prediction_without_a_dft_point(dash, expected):
