@@ -75,6 +75,9 @@ import re
 import secrets
 import statistics
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,6 +141,11 @@ _FIGURE_CHANGED = """(i) => {
   if ((""" + _FIGURE_SIGNATURE + """)(i) === window.__atSig0) return false;
   if (window.__atT1 === null) window.__atT1 = performance.now();
   return window.__atT0 !== null;
+}"""
+# the kernel a Voila page runs on (null on any other page)
+_KERNEL_OF_PAGE = """() => {
+  const el = document.getElementById('jupyter-config-data');
+  try { return el ? (JSON.parse(el.textContent).kernelId || null) : null; } catch (e) { return null; }
 }"""
 # finished guarded updates in the kernel (airtools.viz.guard's timing label counts them)
 _UPDATES = """() => Number(document.querySelector('.airtools-timing')?.dataset.update ?? 0)"""
@@ -204,7 +212,8 @@ class PageLog:
 @pytest.fixture
 def new_page(browser):
     """``new_page() -> Page``: a fresh page in its own context (another visitor); off-host requests are
-    aborted and logged in ``page.airtools_log``; every context is closed after the test."""
+    aborted and logged in ``page.airtools_log``; after the test every page is closed as a tab is (its Voila
+    kernel shut down) and its context closed."""
     contexts = []
 
     def make():
@@ -229,7 +238,40 @@ def new_page(browser):
 
     yield make
     for context in contexts:
+        for pg in context.pages:
+            _close_as_a_tab(pg)
         context.close()
+
+
+def _close_as_a_tab(pg, timeout: float = 30.0) -> None:
+    """Close ``pg`` as a visitor closes a tab: ``beforeunload`` runs, so a Voila page asks its server to shut its
+    kernel down, and this waits until the server no longer lists that kernel. (``context.close()`` alone skips
+    ``beforeunload``: each page's kernel lived on until the idle culler, 10 minutes later, and a suite's worth of
+    them filled the portal up to its kernel capacity, so a pool's refill waited for a cull and the next
+    dashboard never warmed.) A kernel still listed after ``timeout`` is left to the culler."""
+    if pg.is_closed():
+        return
+    try:
+        kernel = pg.evaluate(_KERNEL_OF_PAGE)
+    except Exception:  # the page crashed or is navigating: nothing to wait for
+        kernel = None
+    url = urllib.parse.urlsplit(pg.url)
+    token = urllib.parse.parse_qs(url.query).get("token", [None])[0]
+    pg.close(run_before_unload=True)
+    if not (kernel and token):
+        return
+    base = url.path.split("voila/render/")[0]  # "/" for the portal, "/user/NAME/" behind a hub
+    api = f"{url.scheme}://{url.netloc}{base}api/kernels/{kernel}?token={token}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(api, timeout=10).close()
+        except urllib.error.HTTPError as err:
+            if err.code == 404:
+                return
+        except OSError:  # the server itself is gone
+            return
+        time.sleep(0.2)
 
 
 @pytest.fixture

@@ -118,7 +118,9 @@ def test_bad_settings_are_refused():
 def test_schnet_learns_pyscf_water_energies_and_forces(monkeypatch, tmp_path):
     monkeypatch.setenv("AIRTOOLS_CACHE", str(tmp_path))
     dataset = build_dataset("water", 40, progress=False)
-    history = train(small_schnet(), dataset, quiet(n_epochs=20, lr=1e-2, batch_size=8),
+    # the validation loss sits on a plateau near its start for 10-20 epochs before it falls (measured: at lr 1e-2
+    # and 20 epochs it had only reached 39 % of the start in a fresh clone); 40 epochs at 5e-3 reached 1.3 %
+    history = train(small_schnet(), dataset, quiet(n_epochs=40, lr=5e-3, batch_size=8),
                     loss_fn=energy_force_loss)
     assert history.best_loss < 0.2 * history.val_loss[0]  # eV^2 and (eV/Å)^2: forces dominate at first
 
