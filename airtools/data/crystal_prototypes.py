@@ -1,0 +1,123 @@
+r"""Small relaxed metal and alloy crystals for a crystal generator, and how generated cells are judged.
+
+:func:`prototype_crystals`: every EMT metal (Al, Ni, Cu, Pd, Ag, Pt, Au) as fcc (conventional, 4 atoms), bcc
+(conventional, 2) and hcp (2), and alloys of six pairs as L1\ :sub:`2` (Cu\ :sub:`3`\ Au-type, both ways round),
+L1\ :sub:`0` (CuAu-type, 4 atoms) and B2 (CsCl-type, 2): 45 cells of 2 or 4 atoms. Each is relaxed with EMT,
+cell and positions together (forces and stress respect the symmetry, so the space group stays), then
+Niggli-reduced so that the cell is one well-defined choice of lattice vectors. Cached under ``cache_dir()/crystals`` (npz + SHA-256).
+
+Judging a generated cell: :func:`min_distance` (closest pair, periodic images included), :func:`relax_emt`
+(a short EMT relaxation; energy per atom after it) and ``spacegroup`` of :mod:`.crystals`.
+
+>>> cells = prototypes()                                 # before relaxation
+>>> len(cells), sorted({len(a) for a in cells}), round(min_distance(cells[0]), 2)
+(45, [2, 4], 2.86)
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from ase import Atoms
+from ase.build import niggli_reduce
+from ase.calculators.emt import EMT
+from ase.constraints import FixSymmetry
+from ase.filters import FrechetCellFilter
+from ase.neighborlist import neighbor_list
+from ase.optimize import BFGS
+
+from airtools.cache import cache_dir, cache_key, cached
+
+from .crystals import ELEMENTS, bulk_crystal
+
+__all__ = ["ALLOY_PAIRS", "prototypes", "prototype_crystals", "relax_emt", "min_distance", "atoms_from_arrays"]
+
+ALLOY_PAIRS = (("Cu", "Au"), ("Cu", "Pd"), ("Ni", "Pt"), ("Ag", "Au"), ("Cu", "Ni"), ("Al", "Ni"))
+_VERSION = 2
+
+
+def prototype_crystals() -> list[Atoms]:
+    """The 45 relaxed, Niggli-reduced training cells (see the module docstring), EMT-relaxed once and cached.
+
+    Returns:
+        a list of periodic ``ase.Atoms`` (2 or 4 atoms each), in a fixed order: metals, then alloys.
+    """
+    arrays = cached(cache_dir() / "crystals" / f"{cache_key('prototypes', _VERSION)}.npz", _build)
+    return atoms_from_arrays(arrays)
+
+
+def atoms_from_arrays(arrays: dict) -> list[Atoms]:
+    """Cells from flat arrays ``n_atoms [S]``, ``z [N]``, ``frac [N, 3]``, ``cell [S, 3, 3]``."""
+    starts = np.concatenate([[0], np.cumsum(arrays["n_atoms"])])
+    return [Atoms(numbers=arrays["z"][a:b], scaled_positions=arrays["frac"][a:b], cell=arrays["cell"][k], pbc=True)
+            for k, (a, b) in enumerate(zip(starts[:-1], starts[1:]))]
+
+
+def relax_emt(atoms: Atoms, *, steps: int = 30, fmax: float = 0.02, cell: bool = True,
+              symmetric: bool = False) -> tuple[Atoms, float]:
+    """A short EMT relaxation (BFGS, at most ``steps`` steps): positions, and the cell too with ``cell=True``.
+
+    Args:
+        atoms: a periodic cell of EMT elements; it is not changed.
+        symmetric: keep the space group found at symprec 1e-3 (ASE's ``FixSymmetry``).
+
+    Returns:
+        the relaxed copy and its energy per atom (eV/atom).
+
+    >>> relaxed, e = relax_emt(bulk_crystal("Cu", scale=1.02)); round(e, 3)
+    -0.006
+    """
+    atoms = atoms.copy()
+    atoms.calc = EMT()
+    if symmetric:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            atoms.set_constraint(FixSymmetry(atoms, symprec=1e-3))
+    target = FrechetCellFilter(atoms) if cell else atoms
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        BFGS(target, logfile=None, maxstep=0.1).run(fmax=fmax, steps=steps)
+    energy = float(atoms.get_potential_energy()) / len(atoms)
+    atoms.set_constraint()
+    atoms.calc = None
+    return atoms, energy
+
+
+def min_distance(atoms: Atoms, cutoff: float = 4.0) -> float:
+    """The shortest distance between two atoms of a periodic cell, periodic images included (Å); ``cutoff``
+    when no pair is closer than it.
+
+    >>> from ase import Atoms
+    >>> min_distance(Atoms("Cu2", scaled_positions=[[0, 0, 0], [0.5, 0, 0]], cell=[3, 3, 3], pbc=True))
+    1.5
+    """
+    d = neighbor_list("d", atoms, cutoff)
+    return float(d.min()) if len(d) else float(cutoff)
+
+
+def prototypes() -> list[Atoms]:
+    """The 45 cells of :func:`prototype_crystals` before relaxation (ideal lattice constants)."""
+    out = []
+    for element in ELEMENTS:
+        out += [bulk_crystal(element, "fcc", cubic=True), bulk_crystal(element, "bcc", cubic=True),
+                bulk_crystal(element, "hcp")]
+    for a, b in ALLOY_PAIRS:
+        for host, guest, sites in ((a, b, [0]), (b, a, [0]), (a, b, [1, 2])):  # L1_2 both ways, L1_0
+            atoms = bulk_crystal(host, "fcc", cubic=True)
+            atoms.symbols[sites] = guest
+            out.append(atoms)
+        atoms = bulk_crystal(a, "bcc", cubic=True)  # B2
+        atoms.symbols[[1]] = b
+        out.append(atoms)
+    return out
+
+
+def _build() -> dict[str, np.ndarray]:
+    cells = []
+    for atoms in prototypes():
+        relaxed, _ = relax_emt(atoms, steps=100, fmax=1e-2)
+        niggli_reduce(relaxed)
+        cells.append(relaxed)
+    return {"n_atoms": np.array([len(a) for a in cells]), "z": np.concatenate([a.numbers for a in cells]),
+            "frac": np.concatenate([a.get_scaled_positions(wrap=True) for a in cells]),
+            "cell": np.stack([a.cell[:] for a in cells])}
