@@ -15,7 +15,7 @@ kernels of these sessions still running (Voila's shutdown-on-close must reap all
 
 Chromium runs on the same machine as the portal (here: 2 cores), so a page's own rendering competes with the
 kernels: the numbers are an upper bound of what students on their own laptops see. Not part of ``make test``
-(N = 30 takes minutes); ``tests/browser/test_class_load.py`` runs this machinery with N = 2.
+(N = 30 takes minutes); ``tests/browser/test_classroom.py`` runs this machinery with N = 2.
 """
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ def pytest_configure(config):
     once per run. ``AIRTOOLS_TEST_CACHE`` names a folder to reuse instead (e.g. between local runs)."""
     chosen = os.environ.get("AIRTOOLS_TEST_CACHE") or tempfile.mkdtemp(prefix="airtools-test-cache-")
     os.environ["AIRTOOLS_CACHE"] = chosen
+    ARTIFACTS.mkdir(exist_ok=True)  # logs, screenshots and timing tables: a fresh clone has no such folder
     config.airtools_temporary_cache = None if os.environ.get("AIRTOOLS_TEST_CACHE") else chosen
 
 

@@ -34,7 +34,8 @@ __all__ = ["BackgroundTraining", "status_path", "read_status", "describe", "ESTI
 
 # seconds each recipe took from an empty cache on the 2-core course machine with 3-5 other jobs running (load
 # average ~6; labels included): an upper bound
-ESTIMATE_S = {"molecule-energy": 71, "secondary-structure": 112, "crystal-energy": 92, "burgers-heat-fno": 888}
+ESTIMATE_S = {"molecule-energy": 71, "secondary-structure": 112, "crystal-energy": 92, "burgers-heat-fno": 888,
+              "qm9-energy": 30, "qm9-energy-ensemble": 60}
 _TQDM = re.compile(r"([^\r\n|:]+):\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
 
 

@@ -20,7 +20,7 @@ _WHERE = {
     "_matrices": ["matrix_heatmap", "update_heatmap", "m_labels", "wigner_D_figure", "clebsch_gordan_figure",
                   "clebsch_gordan_matrix", "decomposition_text"],
     "_matrix_table": ["matrix_html"],
-    "_molecules": ["molecule_figure", "atom_values_figure", "bonds", "frame_molecule"],
+    "_molecules": ["molecule_figure", "atom_values_figure", "update_atom_values", "bonds", "frame_molecule"],
     "_arrows": ["add_arrows", "update_molecule", "parse_quaternion"],
     "_py3dmol": ["molecule_view"],
     "_catalog": ["lesson_catalog", "dashboard_catalog", "catalog_html"],

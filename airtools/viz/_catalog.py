@@ -20,7 +20,7 @@ from pathlib import Path
 __all__ = ["Entry", "lesson_catalog", "dashboard_catalog", "catalog_html"]
 
 # the order dashboards appear in (DESIGN.md); others follow alphabetically
-DASHBOARD_ORDER = ["rotations", "irreps", "molecules", "pde", "proteins", "quantum", "crystals", "generate"]
+DASHBOARD_ORDER = ["rotations", "irreps", "molecules", "pde", "proteins", "quantum", "crystals", "trust", "generate"]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from ase.data.colors import jmol_colors
 
 from airtools.viz._matrices import _as_numpy
 
-__all__ = ["molecule_figure", "atom_values_figure", "bonds", "frame_molecule"]
+__all__ = ["molecule_figure", "atom_values_figure", "update_atom_values", "bonds", "frame_molecule"]
 
 
 def bonds(symbols, pos, *, factor: float = 1.2) -> np.ndarray:
@@ -101,29 +101,56 @@ def atom_values_figure(symbols, pos, values, *, title=None, label: str = "value"
     >>> [t.name for t in fig.data], dots.marker.color.tolist(), (dots.marker.cmin, dots.marker.cmax)
     (['bonds', 'atoms'], [-0.4, 0.2, 0.2], (-0.4, 0.4))
     """
-    Z, pos = _check(symbols, pos)
-    values = _as_numpy(values, "values").astype(float)
-    if values.shape != (len(Z),):
-        raise ValueError(f"values: expected shape [{len(Z)}] (one number per atom), got {list(values.shape)}")
-    if not np.all(np.isfinite(values)):
-        raise ValueError("values: expected finite numbers, got NaN or inf")
-    peak = float(np.abs(values).max()) or 1.0
-    lo, hi = (-peak, peak) if symmetric else (float(values.min()), float(values.max()))
+    a = _atom_values(symbols, pos, values, symmetric)
     suffix = f" {unit}" if unit else ""
-    text = [f"{chemical_symbols[z]}{i}: {v:.3g}{suffix}" for i, (z, v) in enumerate(zip(Z, values))]
     atoms = go.Scatter3d(
-        x=pos[:, 0], y=pos[:, 1], z=pos[:, 2], mode="markers+text", name="atoms", text=[chemical_symbols[z] for z in Z],
-        textfont=dict(color="#222", size=11), hovertext=text, hovertemplate="%{hovertext}<extra></extra>",
-        marker=dict(size=10 + 14 * covalent_radii[Z], color=values, cmin=lo, cmax=hi, colorscale=colorscale,
+        x=a["pos"][:, 0], y=a["pos"][:, 1], z=a["pos"][:, 2], mode="markers+text", name="atoms", text=a["symbols"],
+        textfont=dict(color="#222", size=11), hovertext=a["hover"](suffix), hovertemplate="%{hovertext}<extra></extra>",
+        marker=dict(size=a["size"], color=a["values"], cmin=a["range"][0], cmax=a["range"][1], colorscale=colorscale,
                     line=dict(color="#333", width=1),
                     colorbar=dict(title=dict(text=f"{label}{f' ({unit})' if unit else ''}"), thickness=14)))
-    fig = go.Figure([_bond_trace(pos, bonds(Z, pos)), atoms])
+    fig = go.Figure([_bond_trace(a["pos"], bonds(a["Z"], a["pos"])), atoms])
     hidden = dict(showbackground=False, showticklabels=False, title="", showgrid=False, zeroline=False)
     fig.update_layout(title=dict(text=title, x=0.5), height=420, margin=dict(l=0, r=0, t=40, b=0),
                       scene=dict(xaxis=hidden, yaxis=hidden, zaxis=hidden), showlegend=False,
                       uirevision="molecule")
-    frame_molecule(fig, pos)
+    frame_molecule(fig, a["pos"])
     return fig
+
+
+def update_atom_values(fig, symbols, pos, values, *, title=None, label: str | None = None, unit: str = "",
+                       symmetric: bool = True) -> None:
+    """Redraw an :func:`atom_values_figure` in place (a ``go.FigureWidget`` in a dashboard): another molecule
+    (any number of atoms) or other values, with the bonds, hover texts, colour range and frame to match.
+
+    Setting the arrays directly is several times faster than building a new figure and copying it over
+    (plotly validates every property of a new figure). Call it inside ``fig.batch_update()`` to send one message.
+
+    Args:
+        fig: a figure made by :func:`atom_values_figure`; symbols, pos, values, symmetric: as there.
+        title: the new title (None keeps it); label: the colour bar's new title (None keeps it); unit: for the
+            hover texts and the colour bar.
+
+    >>> fig = atom_values_figure(["O", "H", "H"], [[0, 0, 0], [0.96, 0, 0], [-0.24, 0.93, 0]], [-0.4, 0.2, 0.2])
+    >>> update_atom_values(fig, ["C", "O"], [[0, 0, 0], [1.13, 0, 0]], [0.5, -0.1], unit="eV")
+    >>> dots = fig.data[1]
+    >>> list(dots.text), list(dots.hovertext), (dots.marker.cmin, dots.marker.cmax), len(fig.data[0].x)
+    (['C', 'O'], ['C0: 0.5 eV', 'O1: -0.1 eV'], (-0.5, 0.5), 3)
+    """
+    a = _atom_values(symbols, pos, values, symmetric)
+    seg = _segments(a["pos"], bonds(a["Z"], a["pos"]))
+    fig.data[0].update(x=seg[:, 0], y=seg[:, 1], z=seg[:, 2])
+    fig.data[1].update(x=a["pos"][:, 0], y=a["pos"][:, 1], z=a["pos"][:, 2], text=a["symbols"],
+                       hovertext=a["hover"](f" {unit}" if unit else ""),
+                       marker=dict(size=a["size"], color=a["values"], cmin=a["range"][0], cmax=a["range"][1]))
+    if label is not None:
+        fig.data[1].marker.colorbar.title.text = f"{label}{f' ({unit})' if unit else ''}"
+    if title is not None:
+        fig.layout.title.text = title
+    centre, r = _frame(a["pos"], 1.5)
+    scene = fig.layout.scene
+    for k, axis in enumerate((scene.xaxis, scene.yaxis, scene.zaxis)):
+        axis.range = [centre[k] - r, centre[k] + r]
 
 
 def frame_molecule(fig, pos, *, margin: float = 1.5) -> None:
@@ -137,16 +164,41 @@ def frame_molecule(fig, pos, *, margin: float = 1.5) -> None:
     >>> fig.layout.scene.aspectmode, [round(v, 2) for v in fig.layout.scene.xaxis.range]
     ('cube', [-1.5, 2.24])
     """
-    pos = _as_numpy(pos, "pos")
-    centre = pos.mean(0)
-    r = float(np.linalg.norm(pos - centre, axis=1).max()) + margin
+    centre, r = _frame(_as_numpy(pos, "pos"), margin)
     axes = {f"{c}axis": dict(range=[centre[k] - r, centre[k] + r], autorange=False) for k, c in enumerate("xyz")}
     fig.update_layout(scene=dict(aspectmode="cube", **axes))
 
 
-def _bond_trace(pos, pairs):
+def _frame(pos, margin):
+    """(centre [3], half-width): a cube around ``pos`` that holds it in any orientation."""
+    centre = pos.mean(0)
+    return centre, float(np.linalg.norm(pos - centre, axis=1).max()) + margin
+
+
+def _segments(pos, pairs):
     seg = np.full((3 * len(pairs), 3), np.nan)  # start, end, gap (NaN breaks the line)
     seg[0::3], seg[1::3] = pos[pairs[:, 0]], pos[pairs[:, 1]]
+    return seg
+
+
+def _atom_values(symbols, pos, values, symmetric):
+    """What an atom-values figure draws: checked arrays, colour range, marker sizes, hover texts."""
+    Z, pos = _check(symbols, pos)
+    values = _as_numpy(values, "values").astype(float)
+    if values.shape != (len(Z),):
+        raise ValueError(f"values: expected shape [{len(Z)}] (one number per atom), got {list(values.shape)}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("values: expected finite numbers, got NaN or inf")
+    peak = float(np.abs(values).max()) or 1.0
+    span = (-peak, peak) if symmetric else (float(values.min()), float(values.max()))
+    symbols = [chemical_symbols[z] for z in Z]
+    hover = lambda suffix: [f"{s}{i}: {v:.3g}{suffix}" for i, (s, v) in enumerate(zip(symbols, values))]
+    return dict(Z=Z, pos=pos, values=values, range=span, symbols=symbols, size=10 + 14 * covalent_radii[Z],
+                hover=hover)
+
+
+def _bond_trace(pos, pairs):
+    seg = _segments(pos, pairs)
     return go.Scatter3d(x=seg[:, 0], y=seg[:, 1], z=seg[:, 2], mode="lines", name="bonds",
                         line=dict(color="#888", width=6), hoverinfo="skip", connectgaps=False)
 

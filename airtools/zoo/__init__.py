@@ -6,6 +6,7 @@
 ``crystal-energy``       periodic SchNet on EMT energies, forces of metal and alloy cells
 ``burgers-heat-fno``     the pde dashboard's FNO: u0, ν -> u(t) for heat and Burgers
 ``qm9-energy``           SchNet on QM9 atomization energies, in distribution: <= 8 heavy atoms, no fluorine
+``qm9-energy-ensemble``  three ``qm9-energy`` seeds as a deep ensemble, conformal intervals (:mod:`.qm9_ensemble`)
 ``qm9-diffusion-egnn``   EDM-style equivariant diffusion on small QM9 molecules (:mod:`.generative`)
 ``qm9-diffusion-gnn``    the same with the non-equivariant GNN baseline
 ``conformer-diffusion``  heavy-atom conformers of fixed molecular graphs by graph-conditioned diffusion
@@ -22,12 +23,13 @@ dashboards import it.
 >>> from airtools import zoo
 >>> sorted(zoo.REGISTRY)  # doctest: +NORMALIZE_WHITESPACE
 ['burgers-heat-fno', 'conformer-diffusion', 'crystal-energy', 'molecule-energy', 'qm9-diffusion-egnn',
- 'qm9-diffusion-gnn', 'qm9-energy', 'secondary-structure']
+ 'qm9-diffusion-gnn', 'qm9-energy', 'qm9-energy-ensemble', 'secondary-structure']
 """
-from . import crystals, generative, molecules, pde, proteins, qm9
+from . import crystals, generative, molecules, pde, proteins, qm9, qm9_ensemble
 from ._build import DATASETS, BuildRow, build, build_table, entry_names
 from ._registry import REGISTRY, Recipe, get, load, register
 from .molecules import molecule_model
 
 __all__ = ["REGISTRY", "Recipe", "get", "load", "register", "molecule_model", "build", "build_table",
-           "entry_names", "DATASETS", "BuildRow", "crystals", "generative", "molecules", "pde", "proteins", "qm9"]
+           "entry_names", "DATASETS", "BuildRow", "crystals", "generative", "molecules", "pde", "proteins", "qm9",
+           "qm9_ensemble"]

@@ -4,7 +4,7 @@ import pytest
 import torch
 from ase.build import molecule
 
-from airtools.viz import atom_values_figure, bonds, molecule_figure
+from airtools.viz import atom_values_figure, bonds, molecule_figure, update_atom_values
 
 
 def test_bonds_of_benzene():
@@ -74,3 +74,26 @@ def test_atom_values_colour_each_atom_with_a_range_centred_on_zero():
 def test_atom_values_bad_input_is_a_value_error(values, message):
     with pytest.raises(ValueError, match=message):
         atom_values_figure(["O", "H", "H"], np.eye(3), values)
+
+
+def test_updating_atom_values_in_place_draws_what_a_new_figure_draws():
+    water, ethanol = molecule("H2O"), molecule("CH3CH2OH")
+    values = np.linspace(-0.5, 0.3, len(ethanol))
+    fig = atom_values_figure(water.get_chemical_symbols(), water.positions, [0.1, -0.2, 0.3], label="a", unit="eV")
+    update_atom_values(fig, ethanol.get_chemical_symbols(), ethanol.positions, values, title="ethanol", label="b",
+                       unit="eV")
+    fresh = atom_values_figure(ethanol.get_chemical_symbols(), ethanol.positions, values, title="ethanol", label="b",
+                               unit="eV")
+    for key in ("x", "y", "z"):
+        bonds_now, bonds_fresh = (np.asarray(f.data[0][key], dtype=float) for f in (fig, fresh))
+        np.testing.assert_allclose(bonds_now, bonds_fresh)  # NaN gaps in the same places
+        np.testing.assert_allclose(fig.data[1][key], fresh.data[1][key])
+    for key in ("color", "size", "cmin", "cmax"):
+        np.testing.assert_allclose(fig.data[1].marker[key], fresh.data[1].marker[key])
+    assert list(fig.data[1].text) == list(fresh.data[1].text)
+    assert list(fig.data[1].hovertext) == list(fresh.data[1].hovertext)
+    assert fig.data[1].marker.colorbar.title.text == "b (eV)" and fig.layout.title.text == "ethanol"
+    for axis in ("xaxis", "yaxis", "zaxis"):
+        np.testing.assert_allclose(fig.layout.scene[axis].range, fresh.layout.scene[axis].range)
+    with pytest.raises(ValueError, match="one number per atom"):
+        update_atom_values(fig, ["O", "H"], np.eye(2, 3), [1.0])
