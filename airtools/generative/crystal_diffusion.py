@@ -142,7 +142,8 @@ class CrystalConfig:
 class CrystalDenoiser(nn.Module):
     r"""Message passing over all pairs of atoms of each crystal with periodic pair features (DiffCSP's CSPNet).
 
-    .. math:: m_{ij} = \phi\big(h_i, h_j, \ell_{G}, [\sin 2\pi k \Delta F_{ij}, \cos 2\pi k \Delta F_{ij}]_{k=1..K}\big),
+    .. math:: m_{ij} = \phi\big(h_i, h_j, \ell_{G},
+              [\sin 2\pi k \Delta F_{ij}, \cos 2\pi k \Delta F_{ij}]_{k=1..K}\big),
               \qquad h_i \leftarrow h_i + \psi\big(h_i, \tfrac{1}{n} \textstyle\sum_j m_{ij}\big)
 
     with :math:`\Delta F_{ij} = F_j - F_i` and :math:`\ell_G` an embedding of the noisy lattice :math:`u_t`
@@ -307,7 +308,8 @@ def sample_crystals(model: CrystalDiffusion, compositions, *, generator: torch.G
         eps_f, eps_u = model.denoiser(z, frac, u, tt, batch)
         alpha_ts, sigma2_ts = (x.to(dtype) for x in model.schedule.transition(s, t))
         sigma_t, sigma_s = model.schedule.sigma(t).to(dtype), model.schedule.sigma(s).to(dtype)
-        u = u / alpha_ts - sigma2_ts / (alpha_ts * sigma_t) * eps_u + sigma2_ts.sqrt() * sigma_s / sigma_t * randn(*u.shape)
+        u = (u / alpha_ts - sigma2_ts / (alpha_ts * sigma_t) * eps_u
+             + sigma2_ts.sqrt() * sigma_s / sigma_t * randn(*u.shape))
         step = model.sigmas[t] ** 2 - model.sigmas[s] ** 2
         frac = frac + step * eps_f / model.sigmas[t]
         if s > 0:
