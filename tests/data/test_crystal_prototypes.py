@@ -4,7 +4,7 @@ from collections import Counter
 import numpy as np
 from ase import Atoms
 
-from airtools.data import min_distance, prototypes, relax_emt, spacegroup
+from airtools.data import min_distance, prototype_crystals, prototypes, relax_emt, relax_lattice, spacegroup
 
 
 def test_prototypes_have_the_expected_space_groups_and_sizes():
@@ -24,6 +24,24 @@ def test_relaxation_lowers_the_energy_and_keeps_the_symmetry():
     rattled.positions += np.random.default_rng(0).normal(0, 0.1, rattled.positions.shape)
     moved, e_pos = relax_emt(rattled, steps=5, cell=False)
     assert np.allclose(moved.cell[:], rattled.cell[:]) and e_pos < relax_emt(rattled, steps=0, cell=False)[1]
+
+
+def test_lattice_relaxation_reaches_the_full_relaxation_energy_and_keeps_the_symmetry():
+    cells = prototypes()
+    for k, group in ((2, 194), (len(cells) - 2, 123)):  # hcp Al (c/a moves 3 %), L1_0 AlNi (a moves 10 %)
+        relaxed, e = relax_lattice(cells[k])
+        _, e_full = relax_emt(cells[k], steps=150, fmax=0.005)  # BFGS on cell and positions together
+        assert abs(e - e_full) < 1e-4 and spacegroup(relaxed)[1] == group, (k, e, e_full)
+
+
+def test_training_cells_are_relaxed_niggli_reduced_and_cached():
+    cells = prototype_crystals()
+    assert len(cells) == 45 and Counter(spacegroup(a, 0.01)[1] for a in cells) == {225: 7, 229: 7, 194: 7, 221: 18,
+                                                                                   123: 6}
+    assert min(min_distance(a) for a in cells) > 2.3  # Al-Ni B2 is the closest pair (2.4 Å)
+    again = prototype_crystals()  # from the cache
+    assert all(np.array_equal(a.positions, b.positions) and np.array_equal(a.numbers, b.numbers)
+               for a, b in zip(cells, again))
 
 
 def test_min_distance_counts_periodic_images_and_overlaps():
