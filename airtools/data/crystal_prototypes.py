@@ -11,7 +11,8 @@ in ~20 s). The cells are then Niggli-reduced so that each is one well-defined ch
 under ``cache_dir()/crystals`` (npz + SHA-256).
 
 Judging a generated cell: :func:`min_distance` (closest pair, periodic images included), :func:`relax_emt`
-(a short EMT relaxation; energy per atom after it) and ``spacegroup`` of :mod:`.crystals`.
+(a short EMT relaxation; energy per atom after it) and ``spacegroup`` of :mod:`.crystals`; all three for a list
+of cells in :func:`judge_crystals`.
 
 >>> cells = prototypes()                                 # before relaxation
 >>> len(cells), sorted({len(a) for a in cells}), round(min_distance(cells[0]), 2)
@@ -36,7 +37,7 @@ from airtools.cache import cache_dir, cache_key, cached
 from .crystals import ELEMENTS, bulk_crystal, spacegroup
 
 __all__ = ["ALLOY_PAIRS", "prototypes", "prototype_crystals", "relax_emt", "relax_lattice", "min_distance",
-           "atoms_from_arrays"]
+           "judge_crystals", "atoms_from_arrays"]
 
 ALLOY_PAIRS = (("Cu", "Au"), ("Cu", "Pd"), ("Ni", "Pt"), ("Ag", "Au"), ("Cu", "Ni"), ("Al", "Ni"))
 _VERSION = 3  # 3: lattice parameters relaxed by L-BFGS-B on the stress (was a BFGS of the whole cell)
@@ -99,6 +100,41 @@ def min_distance(atoms: Atoms, cutoff: float = 4.0) -> float:
     """
     d = neighbor_list("d", atoms, cutoff)
     return float(d.min()) if len(d) else float(cutoff)
+
+
+def judge_crystals(cells, *, valid_distance: float = 2.0, symprec: float = 0.1,
+                   relax_steps: int = 10) -> dict[str, np.ndarray]:
+    """Validity, space group and relaxed EMT energy of each cell (CDVAE's and DiffCSP's checks, for EMT metals).
+
+    Args:
+        cells: periodic ``ase.Atoms``; they are not changed.
+        valid_distance: a cell is valid when no two atoms (periodic images included) are closer (Å).
+        symprec: spglib's tolerance (Å) for the space group of the cell as it is (not relaxed).
+        relax_steps: BFGS steps of :func:`relax_emt` (positions and cell) before the energy is read.
+
+    Returns:
+        ``min_distance [S]`` (Å), ``valid [S]`` (bool), ``space_group [S]`` (1-230; 0 where spglib finds none,
+        e.g. atoms on top of each other), ``energy [S]`` (eV/atom after the relaxation; ``inf`` where EMT fails).
+
+    >>> out = judge_crystals(prototypes()[:2], relax_steps=0)
+    >>> out["valid"].tolist(), out["space_group"].tolist(), [round(float(e), 3) for e in out["energy"]]
+    ([True, True], [225, 229], [-0.002, 0.019])
+    """
+    d = np.array([min_distance(a) for a in cells])
+    groups, energies = [], []
+    for atoms in cells:
+        try:
+            groups.append(spacegroup(atoms, symprec)[1])
+        except ValueError:  # spglib found no symmetry operation at all
+            groups.append(0)
+        with np.errstate(all="ignore"):
+            try:
+                energy = relax_emt(atoms, steps=relax_steps)[1]
+            except Exception:  # EMT or the optimiser on atoms at one place
+                energy = np.inf
+        energies.append(energy if np.isfinite(energy) else np.inf)
+    return {"min_distance": d, "valid": d >= valid_distance, "space_group": np.array(groups),
+            "energy": np.array(energies)}
 
 
 def prototypes() -> list[Atoms]:

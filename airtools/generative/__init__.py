@@ -39,7 +39,8 @@ from .bonds import ALLOWED_BONDS, atom_stability, bond_orders, molecule_stabilit
 from .conformer_diffusion import (ConformerConfig, ConformerDiffusion, ConformerGraph, batch_graphs,
                                   conformer_graph, sample_conformers)
 from .crystal_diffusion import (CrystalConfig, CrystalDenoiser, CrystalDiffusion, CrystalSamples, cell_to_lattice,
-                                lattice_to_cell, min_image, sample_crystals, wrap, wrapped_normal_score)
+                                lattice_to_cell, min_image, random_crystals, sample_crystals, wrap,
+                                wrapped_normal_score)
 from .conformers import best_rmsd, conformer, coverage_matching, kabsch_rmsd, rmsd_matrix
 from .denoisers import EGNNDenoiser, GNNDenoiser
 from .diffusion import DiffusionConfig, Latent, PointCloudDiffusion
@@ -108,4 +109,5 @@ __all__ = [
     "CrystalDiffusion",
     "CrystalSamples",
     "sample_crystals",
+    "random_crystals",
 ]

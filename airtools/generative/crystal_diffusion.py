@@ -36,7 +36,7 @@ from airtools.graph import scatter_sum
 from .schedule import NoiseSchedule
 
 __all__ = ["wrap", "min_image", "wrapped_normal_score", "cell_to_lattice", "lattice_to_cell", "CrystalConfig",
-           "CrystalDenoiser", "CrystalDiffusion", "CrystalSamples", "sample_crystals"]
+           "CrystalDenoiser", "CrystalDiffusion", "CrystalSamples", "sample_crystals", "random_crystals"]
 
 
 def wrap(frac: Tensor) -> Tensor:
@@ -318,6 +318,27 @@ def sample_crystals(model: CrystalDiffusion, compositions, *, generator: torch.G
     t0 = torch.zeros(len(sizes), dtype=dtype, device=device)
     _, eps_u = model.denoiser(z, frac, u, t0, batch)
     u = (u - model.schedule.sigma(0).to(dtype) * eps_u) / model.schedule.alpha(0).to(dtype)
+    return CrystalSamples(z, frac, model.u_to_cell(u), batch)
+
+
+@torch.no_grad()
+def random_crystals(model: CrystalDiffusion, compositions, *, generator: torch.Generator | None = None,
+                    device=None) -> CrystalSamples:
+    r"""The baseline: where :func:`sample_crystals` starts, with no denoising. Fractional coordinates uniform in
+    :math:`[0, 1)^{n \times 3}`, the lattice :math:`u \sim \mathcal N(0, I)`: lengths and angles drawn from the
+    Gaussian fit of the training lattices (``model.lattice_mean``, ``model.lattice_std``).
+
+    >>> model = CrystalDiffusion(CrystalConfig(hidden=8, n_layers=1, T=10))
+    >>> random_crystals(model, [[29, 29], [13]], generator=torch.Generator().manual_seed(0)).cell.shape
+    torch.Size([2, 3, 3])
+    """
+    device = device or next(model.parameters()).device
+    sizes = [len(c) for c in compositions]
+    z = torch.as_tensor(np.concatenate([np.asarray(c, dtype=np.int64) for c in compositions]), device=device)
+    batch = torch.repeat_interleave(torch.arange(len(sizes), device=device), torch.tensor(sizes, device=device))
+    dtype = model.sigmas.dtype
+    frac = torch.rand(len(z), 3, generator=generator, dtype=dtype).to(device)
+    u = torch.randn(len(sizes), 6, generator=generator, dtype=dtype).to(device)
     return CrystalSamples(z, frac, model.u_to_cell(u), batch)
 
 

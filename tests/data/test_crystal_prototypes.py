@@ -4,7 +4,8 @@ from collections import Counter
 import numpy as np
 from ase import Atoms
 
-from airtools.data import min_distance, prototype_crystals, prototypes, relax_emt, relax_lattice, spacegroup
+from airtools.data import (judge_crystals, min_distance, prototype_crystals, prototypes, relax_emt, relax_lattice,
+                           spacegroup)
 
 
 def test_prototypes_have_the_expected_space_groups_and_sizes():
@@ -38,7 +39,7 @@ def test_training_cells_are_relaxed_niggli_reduced_and_cached():
     cells = prototype_crystals()
     assert len(cells) == 45 and Counter(spacegroup(a, 0.01)[1] for a in cells) == {225: 7, 229: 7, 194: 7, 221: 18,
                                                                                    123: 6}
-    assert min(min_distance(a) for a in cells) > 2.3  # Al-Ni B2 is the closest pair (2.4 Å)
+    assert min(min_distance(a) for a in cells) > 2.3  # the closest pair: Ni-Ni, 2.40 Å
     again = prototype_crystals()  # from the cache
     assert all(np.array_equal(a.positions, b.positions) and np.array_equal(a.numbers, b.numbers)
                for a, b in zip(cells, again))
@@ -50,3 +51,12 @@ def test_min_distance_counts_periodic_images_and_overlaps():
     two = Atoms("Cu2", scaled_positions=[[0.1, 0, 0], [0.9, 0, 0]], cell=np.diag([3.0, 5, 5]), pbc=True)
     assert abs(min_distance(two) - 0.6) < 1e-12  # across the boundary
     assert min_distance(Atoms("Cu2", positions=np.zeros((2, 3)), cell=np.eye(3) * 3, pbc=True)) == 0.0
+
+
+def test_judge_crystals_reads_validity_space_group_and_relaxed_energy():
+    cells = prototypes()[:3]  # Al fcc, bcc, hcp
+    overlap = Atoms("Cu2", scaled_positions=[[0, 0, 0], [0.01, 0, 0]], cell=np.eye(3) * 3.0, pbc=True)
+    out = judge_crystals(cells + [overlap], valid_distance=2.0, relax_steps=3)
+    assert out["valid"].tolist() == [True, True, True, False] and out["min_distance"][3] < 0.05
+    assert out["space_group"][:3].tolist() == [225, 229, 194]
+    assert np.isfinite(out["energy"][:3]).all() and out["energy"][3] > out["energy"][:3].max()

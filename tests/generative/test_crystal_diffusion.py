@@ -5,8 +5,8 @@ import math
 import numpy as np
 import torch
 
-from airtools.generative import (CrystalDiffusion, cell_to_lattice, lattice_to_cell, min_image, sample_crystals,
-                                 wrap, wrapped_normal_score)
+from airtools.generative import (CrystalDiffusion, cell_to_lattice, lattice_to_cell, min_image, random_crystals,
+                                 sample_crystals, wrap, wrapped_normal_score)
 from airtools.so3 import random_rotation
 from airtools.testing import random_cell
 
@@ -104,3 +104,12 @@ def test_loss_decreases_on_one_crystal_and_samples_have_the_given_compositions()
     assert bool(((s.frac >= 0) & (s.frac < 1)).all())
     lengths = cell_to_lattice(s.cell)[:, :3]
     assert (lengths.median() - 3.15).abs() < 0.3 and not math.isnan(lengths.sum().item())
+
+
+def test_random_crystals_start_where_the_sampler_starts():
+    model = _model()
+    compositions = [[29, 29, 79]] * 400
+    out = random_crystals(model, compositions, generator=torch.Generator().manual_seed(0))
+    assert out.frac.shape == (1200, 3) and bool(((out.frac >= 0) & (out.frac < 1)).all())
+    u = model.cell_to_u(out.cell)  # lengths and angles from the Gaussian fit of the training lattices
+    assert u.mean(0).abs().max() < 0.2 and (u.std(0) - 1).abs().max() < 0.2, (u.mean(0), u.std(0))
