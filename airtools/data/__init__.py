@@ -29,6 +29,8 @@ _WHERE = {  # submodule -> the public names it defines (loaded on first use)
     "crystals": ["ELEMENTS", "STRUCTURES", "CrystalDataset", "build_crystal_dataset", "bulk_crystal",
                  "collate_crystals", "emt_labels", "equation_of_state", "primitive_cell", "random_alloy",
                  "spacegroup", "strained"],
+    "crystal_prototypes": ["ALLOY_PAIRS", "atoms_from_arrays", "min_distance", "prototype_crystals", "prototypes",
+                           "judge_crystals", "relax_emt", "relax_lattice"],
     "interactions": ["DIMER_METHOD", "DimerDataset", "collate_dimers", "interaction_energy", "pose_features",
                  "relative_pose", "sample_dimers", "water_dimer"],
     "proteins": ["EDGE_FEATURES", "N_EDGE_FEATURES", "SS_CLASSES", "Chain", "backbone_frames", "ca_distances",

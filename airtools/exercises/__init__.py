@@ -7,7 +7,7 @@ learner's function raised) and, where it can tell, what to change.
 
 One module per topic: ``symmetry`` (lessons 00–04), ``wavefunctions`` (05), ``dft`` (06), ``proteins`` (10),
 ``crystals`` (11), ``interactions`` (12), ``pde_solvers`` (13), ``operators`` (14), ``pinns`` (15, 16),
-``explain`` (17), ``ood`` (18), ``uq`` (19), ``language_models`` (20), ``generative`` (21, 22).
+``explain`` (17), ``ood`` (18), ``uq`` (19), ``language_models`` (20), ``generative`` (21-23).
 
 What they share (calling the learner's function, reading its output, passing) is in ``_common``; ``__all__``
 lists the checkers only, and a test holds each of them to this convention.
@@ -22,7 +22,8 @@ from ._common import Passed
 from .crystals import check_images_per_axis, check_wrap_positions
 from .dft import check_density_from_dm
 from .explain import check_integrated_gradients, check_rank_correlation
-from .generative import check_coverage_matching, check_forward_noising, check_kabsch_rmsd, check_zero_com
+from .generative import (check_coverage_matching, check_forward_noising, check_kabsch_rmsd,
+                         check_wrapped_normal_score, check_zero_com)
 from .interactions import check_interaction_energy
 from .language_models import check_next_token_loss
 from .ood import check_ood_score, check_rotate_batch
@@ -42,4 +43,5 @@ __all__ = ["check_invariant", "check_equivariant_vector", "check_rotation_matrix
            "check_relative_l2", "check_advection_diffusion_residual", "check_rotation_equivariant_operator",
            "check_integrated_gradients", "check_rank_correlation", "check_rotate_batch", "check_ood_score",
            "check_conformal_quantile", "check_next_token_loss",
-           "check_forward_noising", "check_zero_com", "check_kabsch_rmsd", "check_coverage_matching"]
+           "check_forward_noising", "check_zero_com", "check_kabsch_rmsd", "check_coverage_matching",
+           "check_wrapped_normal_score"]

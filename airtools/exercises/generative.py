@@ -1,5 +1,6 @@
-r"""Checkers for the exercises of lessons 21 and 22 (generative models): the forward noising formula, the
-zero-centre-of-mass projection, Kabsch RMSD and coverage / matching of conformer ensembles.
+r"""Checkers for the exercises of lessons 21-23 (generative models): the forward noising formula, the
+zero-centre-of-mass projection, Kabsch RMSD, coverage / matching of conformer ensembles, and the score of the
+wrapped normal distribution on the torus (crystals).
 
 Each prints one "✅ ..." line and returns a ``Passed`` of what it measured, or raises ``AssertionError`` saying in
 plain words what is wrong (variances for scales, the batch's centre for each molecule's, a mirror image
@@ -15,12 +16,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from airtools.generative import NoiseSchedule, coverage_matching, kabsch_rmsd, remove_mean
+from airtools.generative import NoiseSchedule, coverage_matching, kabsch_rmsd, remove_mean, wrapped_normal_score
 from airtools.so3 import random_rotation
 
 from ._common import Passed, call, expect_shape, passed, to_float, to_tensor
 
-__all__ = ["check_forward_noising", "check_zero_com", "check_kabsch_rmsd", "check_coverage_matching"]
+__all__ = ["check_forward_noising", "check_zero_com", "check_kabsch_rmsd", "check_coverage_matching",
+           "check_wrapped_normal_score"]
 
 
 def check_forward_noising(fn, schedule: NoiseSchedule | None = None, *, tolerance: float = 1e-10) -> Passed:
@@ -223,3 +225,70 @@ def _coverage_hint(cov, mat, ref, rmsd, delta) -> str:
         return "your COV-R is in percent; return a fraction in [0, 1]"
     return (f"at delta = {delta} expected COV-R {ref['cov_r']:.3g} and MAT-R {ref['mat_r']:.3g}, got {cov:.3g} and "
             f"{mat:.3g}")
+
+
+def check_wrapped_normal_score(fn, *, tolerance: float = 1e-6) -> Passed:
+    r"""Check ``fn(d [n], sigma) -> [n]``, the score of the wrapped normal distribution of period 1 (lesson 23):
+
+    .. math:: s(d) = \frac{\partial}{\partial d} \log \sum_{k} e^{-(d + k)^2 / 2\sigma^2}
+                   = -\frac{1}{\sigma^2}\,\frac{\sum_k (d + k)\, e^{-(d + k)^2 / 2\sigma^2}}
+                                              {\sum_k e^{-(d + k)^2 / 2\sigma^2}}
+
+    Tried at :math:`\sigma` = 0.05, 0.2 and 0.5 on float64 displacements in [-1.5, 1.5], the half-periods
+    :math:`d = \pm 0.5, \pm 1.5` included (two images equally near: the score is 0 there, whichever image a
+    right answer starts from). A plain Gaussian score (not periodic), only the nearest image (wrong at large
+    :math:`\sigma` and at the half-periods, whichever way it rounds them), the sign and a :math:`1/\sigma`
+    instead of :math:`1/\sigma^2` are named.
+
+    Returns:
+        ``Passed(max_difference=..., periodicity=...)``; prints "✅ ..." on success.
+
+    >>> check_wrapped_normal_score(lambda d, sigma: -d / sigma**2)
+    Traceback (most recent call last):
+    AssertionError: your score is not periodic: s(d + 1) differs from s(d) by ...
+    """
+    d = torch.linspace(-1.5, 1.5, 121, dtype=torch.float64)  # the half-periods d = ±0.5, ±1.5 included
+    ambiguous = (d - torch.round(d)).abs() > 0.5 - 1e-9  # two nearest images: the right score is 0 there
+    worst, periodicity = 0.0, 0.0
+    for sigma in (0.05, 0.2, 0.5):
+        how = f"fn(d, sigma) with d of shape [121] (float64, -1.5..1.5) and sigma = {sigma}"
+        s = expect_shape(to_tensor(call(fn, d.clone(), sigma, how=how), how), d.shape, how,
+                         " (one score per displacement)").double()
+        shifted = to_tensor(call(fn, d + 1, sigma, how=how), how).double().reshape(d.shape)
+        gaps = (shifted - s).abs() * sigma**2  # in units of the displacement
+        gap = gaps.max().item()
+        right = wrapped_normal_score(d, sigma, n_images=8)
+        err = ((s - right).abs() * sigma**2).max().item()
+        if err <= tolerance and gap <= tolerance:
+            worst, periodicity = max(worst, err), max(periodicity, gap)
+            continue
+        # periodic away from the half-periods? (a score that is only wrong there rounds them one way or the other)
+        raise AssertionError(_wrapped_score_hint(d, s, right, sigma, gaps[~ambiguous].max().item(), ambiguous,
+                                                 tolerance))
+    return passed(f"your wrapped-normal score matches at sigma = 0.05, 0.2, 0.5 (largest difference {worst:.1e} in "
+                  f"units of d) and is periodic", max_difference=worst, periodicity=periodicity)
+
+
+def _wrapped_score_hint(d, s, right, sigma, gap, ambiguous, tolerance) -> str:
+    """What is wrong with a wrapped-normal score ``s`` that differs from ``right`` at this ``sigma``."""
+    atol = tolerance / sigma**2
+    # only the nearest image: either sign is "nearest" at the half-periods, so those points are left out
+    nearest = -(d - torch.round(d)) / sigma**2
+    if torch.allclose(s[~ambiguous], nearest[~ambiguous], atol=atol):
+        return (f"at sigma = {sigma} your score keeps only the nearest image (-min_image(d)/sigma^2): right for "
+                f"small sigma, but when sigma is a sizeable part of the period the other images k = ±1, ±2 count too "
+                f"(and at d = ±0.5 the two nearest images cancel: s = 0); weight each (d + k) by "
+                f"softmax_k(-(d + k)^2 / 2 sigma^2)")
+    if gap > tolerance:
+        return (f"your score is not periodic: s(d + 1) differs from s(d) by {gap / sigma**2:.3g} at sigma = {sigma}; "
+                f"the density on the torus sums the Gaussian over all images d + k, k = ..., -1, 0, 1, ...")
+    if torch.allclose(s, -right, atol=atol):
+        return ("your score has the wrong sign: it must point back towards d = 0 (the clean position), "
+                "s(d) = -(d + k)/sigma^2 averaged over the images")
+    if torch.allclose(s * sigma, right * sigma**2, atol=tolerance):
+        return ("your score is divided by sigma instead of sigma^2: the derivative of -(d + k)^2 / (2 sigma^2) is "
+                "-(d + k) / sigma^2")
+    k = int((s - right).abs().argmax())
+    return (f"at sigma = {sigma} and d = {d[k].item():.3f} your score is {s[k].item():.4g}, expected "
+            f"{right[k].item():.4g} (-1/sigma^2 times the softmax-weighted mean of d + k over images k; at sigma = 0.5 "
+            f"images up to |k| = 4 around the nearest one matter)")

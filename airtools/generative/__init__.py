@@ -14,6 +14,8 @@ EDM (Hoogeboom, Satorras, Vignac, Welling, ICML 2022) in small pieces:
   rotated-noise check of the deterministic sampler (:func:`rotated_noise`): what lessons and pages show.
 - :mod:`.toy`: a Gaussian mixture whose noised distributions and exact noise prediction are known in closed
   form (:class:`GaussianMixture`): diffusion without training, in 2-D.
+- :mod:`.crystal_diffusion`: crystals by periodic diffusion (DiffCSP-style): fractional coordinates with wrapped
+  noise on the torus, the lattice by its lengths and angles (:class:`CrystalDiffusion`, :func:`sample_crystals`).
 - :mod:`.conformer_diffusion`: conformers of a fixed molecular graph by coordinate diffusion conditioned on
   the graph (:class:`ConformerDiffusion`, :func:`sample_conformers`), with the same samplers.
 
@@ -36,6 +38,9 @@ torch.Size([6])
 from .bonds import ALLOWED_BONDS, atom_stability, bond_orders, molecule_stability, stability
 from .conformer_diffusion import (ConformerConfig, ConformerDiffusion, ConformerGraph, batch_graphs,
                                   conformer_graph, sample_conformers)
+from .crystal_diffusion import (CrystalConfig, CrystalDenoiser, CrystalDiffusion, CrystalSamples, cell_to_lattice,
+                                lattice_to_cell, min_image, random_crystals, sample_crystals, wrap,
+                                wrapped_normal_score)
 from .conformers import best_rmsd, conformer, coverage_matching, kabsch_rmsd, rmsd_matrix
 from .denoisers import EGNNDenoiser, GNNDenoiser
 from .diffusion import DiffusionConfig, Latent, PointCloudDiffusion
@@ -94,4 +99,15 @@ __all__ = [
     "Generation",
     "generate",
     "rotated_noise",
+    "wrap",
+    "min_image",
+    "wrapped_normal_score",
+    "cell_to_lattice",
+    "lattice_to_cell",
+    "CrystalConfig",
+    "CrystalDenoiser",
+    "CrystalDiffusion",
+    "CrystalSamples",
+    "sample_crystals",
+    "random_crystals",
 ]

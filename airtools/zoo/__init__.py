@@ -10,6 +10,7 @@
 ``qm9-diffusion-egnn``   EDM-style equivariant diffusion on small QM9 molecules (:mod:`.generative`)
 ``qm9-diffusion-gnn``    the same with the non-equivariant GNN baseline
 ``conformer-diffusion``  heavy-atom conformers of fixed molecular graphs by graph-conditioned diffusion
+``crystal-diffusion``    DiffCSP-style periodic diffusion of small metal and alloy cells (lesson 23)
 =======================  ==================================================================================
 
 ``zoo.load(name, train=False)``returns the cached model or None (a page that must stay fast);
@@ -22,8 +23,8 @@ dashboards import it.
 
 >>> from airtools import zoo
 >>> sorted(zoo.REGISTRY)  # doctest: +NORMALIZE_WHITESPACE
-['burgers-heat-fno', 'conformer-diffusion', 'crystal-energy', 'molecule-energy', 'qm9-diffusion-egnn',
- 'qm9-diffusion-gnn', 'qm9-energy', 'qm9-energy-ensemble', 'secondary-structure']
+['burgers-heat-fno', 'conformer-diffusion', 'crystal-diffusion', 'crystal-energy', 'molecule-energy',
+ 'qm9-diffusion-egnn', 'qm9-diffusion-gnn', 'qm9-energy', 'qm9-energy-ensemble', 'secondary-structure']
 """
 from . import crystals, generative, molecules, pde, proteins, qm9, qm9_ensemble
 from ._build import DATASETS, BuildRow, build, build_table, entry_names

@@ -151,6 +151,13 @@ def next_token_loss(logits, tokens, pad_id):
                                              ignore_index=pad_id)
 
 
+def wrapped_score(d, sigma):
+    k = torch.arange(-6, 7, dtype=d.dtype)
+    y = d[:, None] + k                                                    # [n, images]
+    w = torch.softmax(-(y**2) / (2 * sigma**2), dim=1)
+    return -(w * y).sum(1) / sigma**2
+
+
 RIGHT = {  # checker name -> its one argument, right
     "check_invariant": sorted_distances,
     "check_equivariant_vector": centred,
@@ -181,4 +188,5 @@ RIGHT = {  # checker name -> its one argument, right
     "check_ood_score": nearest_distance,
     "check_conformal_quantile": conformal_quantile,
     "check_next_token_loss": next_token_loss,
+    "check_wrapped_normal_score": wrapped_score,
 }

@@ -1,6 +1,7 @@
-"""The exercise checkers of lessons 21 and 22: each accepts the right answer and names each typical mistake."""
+"""The exercise checkers of lessons 21-23: each accepts the right answer and names each typical mistake."""
 import numpy as np
 import pytest
+import torch
 
 from airtools.exercises import check_coverage_matching, check_forward_noising, check_kabsch_rmsd, check_zero_com
 from airtools.generative import NoiseSchedule
@@ -73,3 +74,32 @@ def test_coverage_checker_accepts_recall_and_names_each_mistake(accepts):
     for message, fn in mistakes.items():
         with pytest.raises(AssertionError, match=message):
             check_coverage_matching(fn)
+
+
+def test_wrapped_normal_score_checker_accepts_the_score_and_names_each_mistake(accepts):
+    from airtools.exercises import check_wrapped_normal_score
+
+    from .answers import wrapped_score
+
+    result = accepts(check_wrapped_normal_score(wrapped_score), "is periodic")
+    assert result["max_difference"] < 1e-9 and result["periodicity"] < 1e-9
+    # right answers that start from the nearest image, whichever way they round the half-periods d = ±0.5
+    for nearest in (lambda d: d - torch.round(d), lambda d: d - torch.floor(d + 0.5),
+                    lambda d: d - torch.ceil(d - 0.5)):
+        check_wrapped_normal_score(lambda d, s, nearest=nearest: wrapped_score(nearest(d), s))
+    mistakes = [("not periodic", lambda d, s: -d / s**2),
+                ("nearest image", lambda d, s: -(d - torch.round(d)) / s**2),  # half-periods to the even side
+                ("nearest image", lambda d, s: -(d - torch.floor(d + 0.5)) / s**2),  # half-periods rounded up
+                ("images up to", lambda d, s: _few_images(d - torch.round(d), s)),
+                ("wrong sign", lambda d, s: -wrapped_score(d, s)),
+                ("divided by sigma instead of sigma\\^2", lambda d, s: wrapped_score(d, s) * s),
+                (r"returned shape \[\]", lambda d, s: wrapped_score(d, s).sum())]
+    for message, fn in mistakes:
+        with pytest.raises(AssertionError, match=message):
+            check_wrapped_normal_score(fn)
+
+
+def _few_images(d, sigma):
+    """The wrapped-normal score summed over the images k = -1, 0, 1 only: too few at sigma = 0.5."""
+    y = d[:, None] + torch.tensor([-1.0, 0.0, 1.0], dtype=d.dtype)
+    return -(torch.softmax(-(y**2) / (2 * sigma**2), dim=1) * y).sum(1) / sigma**2

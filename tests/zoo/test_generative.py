@@ -5,10 +5,11 @@ import torch
 from rdkit import Chem
 
 from airtools import zoo
-from airtools.generative import (ConformerDiffusion, EGNNDenoiser, GNNDenoiser, PointCloudDiffusion, canonical_smiles,
-                                 sample_ancestral, sample_conformers)
-from airtools.zoo.generative import (CONFORMER_SMILES, GENERATORS, fit_steps, qm9_subset, training_record,
-                                     training_smiles)
+from airtools.data import prototype_crystals
+from airtools.generative import (ConformerDiffusion, CrystalDiffusion, EGNNDenoiser, GNNDenoiser, PointCloudDiffusion,
+                                 canonical_smiles, sample_ancestral, sample_conformers, sample_crystals)
+from airtools.zoo.generative import (CONFORMER_SMILES, GENERATORS, crystal_tensors, fit_steps, qm9_subset,
+                                     training_record, training_smiles)
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny models
 
@@ -43,6 +44,21 @@ def test_conformer_generator_loads_to_the_same_conformers():
     b = sample_conformers(loaded, mol, 2, generator=torch.Generator().manual_seed(0))
     assert (a == b).all() and a.shape == (2, 5, 3)
     assert training_smiles("conformer-diffusion", n_steps=3) == list(CONFORMER_SMILES)
+
+
+def test_crystal_generator_loads_to_the_same_crystals_and_keeps_its_lattice_statistics():
+    trained, loaded = _train_then_load("crystal-diffusion", n_steps=3)
+    assert type(loaded) is CrystalDiffusion and loaded.T == 100
+    cells = prototype_crystals()
+    _, _, cell = crystal_tensors(cells)
+    u = loaded.cell_to_u(cell)  # the training lattices, standardised: mean 0, spread 1 (or the 0.05 floor)
+    assert torch.allclose(u.mean(0), torch.zeros(6), atol=1e-4) and bool((u.std(0) <= 1 + 1e-4).all())
+    compositions = [[29, 29, 29, 79], [13, 28]]
+    a = sample_crystals(trained, compositions, generator=torch.Generator().manual_seed(0))
+    b = sample_crystals(loaded, compositions, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(a.frac, b.frac) and torch.equal(a.cell, b.cell) and a.frac.shape == (6, 3)
+    record = training_record("crystal-diffusion", n_steps=3)
+    assert record["compositions"] == [c.numbers.tolist() for c in cells] and len(record["losses"]) == 3
 
 
 def test_fit_steps_keeps_the_last_weights_and_refuses_a_diverging_loss():
