@@ -4,8 +4,8 @@ from collections import Counter
 import numpy as np
 from ase import Atoms
 
-from airtools.data import (by_composition, judge_crystals, min_distance, prototype_crystals, prototypes, relax_emt, relax_lattice,
-                           spacegroup)
+from airtools.data import (by_composition, judge_crystals, min_distance, prototype_crystals, prototypes, relax_emt,
+                           relax_lattice, spacegroup)
 
 
 def test_prototypes_have_the_expected_space_groups_and_sizes():
