@@ -1,5 +1,6 @@
 """Figures of generative models: atoms that move and change element in place, metric curves with a time marker,
-sample cards that mark invalid molecules, crystal cards that mark invalid crystals, torsion histograms side by side; bad arrays get a ValueError."""
+sample cards that mark invalid molecules, crystal cards that mark invalid crystals, torsion histograms side by side;
+bad arrays get a ValueError."""
 import numpy as np
 import pytest
 
