@@ -37,7 +37,7 @@ from airtools.cache import cache_dir, cache_key, cached
 from .crystals import ELEMENTS, bulk_crystal, spacegroup
 
 __all__ = ["ALLOY_PAIRS", "prototypes", "prototype_crystals", "relax_emt", "relax_lattice", "min_distance",
-           "judge_crystals", "atoms_from_arrays"]
+           "judge_crystals", "atoms_from_arrays", "by_composition"]
 
 ALLOY_PAIRS = (("Cu", "Au"), ("Cu", "Pd"), ("Ni", "Pt"), ("Ag", "Au"), ("Cu", "Ni"), ("Al", "Ni"))
 _VERSION = 3  # 3: lattice parameters relaxed by L-BFGS-B on the stress (was a BFGS of the whole cell)
@@ -135,6 +135,20 @@ def judge_crystals(cells, *, valid_distance: float = 2.0, symprec: float = 0.1,
         energies.append(energy if np.isfinite(energy) else np.inf)
     return {"min_distance": d, "valid": d >= valid_distance, "space_group": np.array(groups),
             "energy": np.array(energies)}
+
+
+def by_composition(cells) -> dict[str, list[int]]:
+    """The compositions of ``cells``: chemical formula (ASE's ``"metal"`` mode, e.g. ``"AuCu3"``) -> the indices of
+    the cells with it, in the order of first appearance. A generator given a composition is judged against the
+    training cells of that composition (bcc and hcp metals share one: two atoms of the element).
+
+    >>> groups = by_composition(prototypes()); len(groups), groups["Cu2"], groups["AuCu3"]
+    (38, [7, 8], [21])
+    """
+    groups: dict[str, list[int]] = {}
+    for k, atoms in enumerate(cells):
+        groups.setdefault(atoms.get_chemical_formula(mode="metal"), []).append(k)
+    return groups
 
 
 def prototypes() -> list[Atoms]:

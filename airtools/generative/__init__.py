@@ -11,7 +11,8 @@ EDM (Hoogeboom, Satorras, Vignac, Welling, ICML 2022) in small pieces:
 - :mod:`.metrics`: validity, uniqueness and novelty with RDKit; :mod:`.conformers`: COV/MAT with
   symmetry-aware RMSD.
 - :mod:`.generate`: sample with a trajectory and score every frame and molecule (:func:`generate`), and the
-  rotated-noise check of the deterministic sampler (:func:`rotated_noise`): what lessons and pages show.
+  rotated-noise check of the deterministic sampler (:func:`rotated_noise`), crystals with their trajectory
+  (:func:`generate_crystals`): what lessons and pages show.
 - :mod:`.toy`: a Gaussian mixture whose noised distributions and exact noise prediction are known in closed
   form (:class:`GaussianMixture`): diffusion without training, in 2-D.
 - :mod:`.crystal_diffusion`: crystals by periodic diffusion (DiffCSP-style): fractional coordinates with wrapped
@@ -38,13 +39,13 @@ torch.Size([6])
 from .bonds import ALLOWED_BONDS, atom_stability, bond_orders, molecule_stability, stability
 from .conformer_diffusion import (ConformerConfig, ConformerDiffusion, ConformerGraph, batch_graphs,
                                   conformer_graph, sample_conformers)
-from .crystal_diffusion import (CrystalConfig, CrystalDenoiser, CrystalDiffusion, CrystalSamples, cell_to_lattice,
-                                lattice_to_cell, min_image, random_crystals, sample_crystals, wrap,
+from .crystal_diffusion import (CrystalConfig, CrystalDenoiser, CrystalDiffusion, CrystalSamples, CrystalTrajectory,
+                                cell_to_lattice, lattice_to_cell, min_image, random_crystals, sample_crystals, wrap,
                                 wrapped_normal_score)
 from .conformers import best_rmsd, conformer, coverage_matching, kabsch_rmsd, rmsd_matrix
 from .denoisers import EGNNDenoiser, GNNDenoiser
 from .diffusion import DiffusionConfig, Latent, PointCloudDiffusion
-from .generate import Generation, generate, rotated_noise
+from .generate import CrystalGeneration, Generation, generate, generate_crystals, rotated_noise
 from .metrics import (canonical_smiles, molecule_metrics, novelty, to_rdkit, to_smiles, trajectory_metrics, uniqueness,
                       validity)
 from .samplers import Samples, Trajectory, sample_ancestral, sample_ddim
@@ -108,6 +109,9 @@ __all__ = [
     "CrystalDenoiser",
     "CrystalDiffusion",
     "CrystalSamples",
+    "CrystalTrajectory",
+    "CrystalGeneration",
+    "generate_crystals",
     "sample_crystals",
     "random_crystals",
 ]

@@ -36,7 +36,8 @@ from airtools.graph import scatter_sum
 from .schedule import NoiseSchedule
 
 __all__ = ["wrap", "min_image", "wrapped_normal_score", "cell_to_lattice", "lattice_to_cell", "CrystalConfig",
-           "CrystalDenoiser", "CrystalDiffusion", "CrystalSamples", "sample_crystals", "random_crystals"]
+           "CrystalDenoiser", "CrystalDiffusion", "CrystalTrajectory", "CrystalSamples", "sample_crystals",
+           "random_crystals"]
 
 
 def wrap(frac: Tensor) -> Tensor:
@@ -255,27 +256,52 @@ class CrystalDiffusion(nn.Module):
 
 
 @dataclass
+class CrystalTrajectory:
+    """The states :func:`sample_crystals` visits, for a slider over diffusion time (first frame: the noise).
+
+    ``t [n_frames]`` diffusion time (1 -> 0), ``frac [n_frames, N, 3]`` fractional coordinates in [0, 1),
+    ``cell [n_frames, G, 3, 3]`` the cells of the noisy lattices :math:`u_t`. ``n_frames = T + 2``: the noise,
+    one frame per reverse step, then the returned crystals (the last lattice step, at t = 0).
+    """
+
+    t: Tensor
+    frac: Tensor
+    cell: Tensor
+
+
+@dataclass
 class CrystalSamples:
-    """Generated crystals: ``z [N]``, ``frac [N, 3]`` in [0, 1), ``cell [G, 3, 3]``, ``batch [N]``."""
+    """Generated crystals: ``z [N]``, ``frac [N, 3]`` in [0, 1), ``cell [G, 3, 3]``, ``batch [N]``;
+    ``trajectory``: a :class:`CrystalTrajectory` or ``None``."""
 
     z: Tensor
     frac: Tensor
     cell: Tensor
     batch: Tensor
+    trajectory: CrystalTrajectory | None = None
 
-    def to_atoms(self) -> list:
-        """One periodic ``ase.Atoms`` per crystal."""
+    def to_atoms(self, frame: int | None = None) -> list:
+        """One periodic ``ase.Atoms`` per crystal; at trajectory frame ``frame`` (0: the noise) when given."""
         from ase import Atoms  # ASE only for the conversion
 
-        sizes = torch.bincount(self.batch, minlength=len(self.cell)).tolist()
-        zs, fs = self.z.cpu().split(sizes), self.frac.detach().cpu().double().split(sizes)
+        frac, cell = self.frac, self.cell
+        if frame is not None:
+            if self.trajectory is None:
+                raise ValueError("frame: these samples have no trajectory; sample with return_trajectory=True")
+            n = self.trajectory.t.shape[0]
+            if not -n <= frame < n:
+                raise ValueError(f"frame: expected 0..{n - 1} (0 is the noise), got {frame}")
+            frac, cell = self.trajectory.frac[frame], self.trajectory.cell[frame]
+        sizes = torch.bincount(self.batch, minlength=len(cell)).tolist()
+        zs, fs = self.z.cpu().split(sizes), frac.detach().cpu().double().split(sizes)
         return [Atoms(numbers=z.numpy(), scaled_positions=f.numpy(), cell=c.numpy(), pbc=True)
-                for z, f, c in zip(zs, fs, self.cell.detach().cpu().double())]
+                for z, f, c in zip(zs, fs, cell.detach().cpu().double())]
 
 
 @torch.no_grad()
 def sample_crystals(model: CrystalDiffusion, compositions, *, generator: torch.Generator | None = None,
-                    device=None, corrector: float = 1e-5) -> CrystalSamples:
+                    device=None, corrector: float = 1e-5, return_trajectory: bool = False,
+                    callback=None) -> CrystalSamples:
     r"""Sample one crystal per composition (a list of atomic-number lists): T reverse steps from
     :math:`F_T \sim U[0, 1)^{n \times 3}`, :math:`u_T \sim \mathcal N(0, I)`.
 
@@ -286,6 +312,15 @@ def sample_crystals(model: CrystalDiffusion, compositions, *, generator: torch.G
     \hat\epsilon_u)/\alpha_0`. ``corrector > 0`` adds DiffCSP's Langevin corrector before each predictor step,
     :math:`F \leftarrow w(F + \gamma \hat s + \sqrt{2\gamma}\,\epsilon)`,
     :math:`\gamma = \text{corrector}\cdot(\sigma_t / \sigma_\text{min})^2` (DiffCSP's 1e-5; 0 turns it off).
+
+    ``return_trajectory=True`` keeps every state (:class:`CrystalTrajectory`, T + 2 frames; the random numbers
+    drawn are the same, so the crystals are too); ``callback(k, T)`` is called after reverse step k = 1..T
+    (a dashboard's progress bar, from the sampling thread).
+
+    >>> model = CrystalDiffusion(CrystalConfig(hidden=8, n_layers=1, T=10))
+    >>> s = sample_crystals(model, [[29, 79]], generator=torch.Generator().manual_seed(0), return_trajectory=True)
+    >>> s.trajectory.frac.shape, s.trajectory.cell.shape, s.trajectory.t[[0, -1]].tolist()
+    (torch.Size([12, 2, 3]), torch.Size([12, 1, 3, 3]), [1.0, 0.0])
     """
     device = device or next(model.parameters()).device
     sizes = [len(c) for c in compositions]
@@ -298,6 +333,13 @@ def sample_crystals(model: CrystalDiffusion, compositions, *, generator: torch.G
 
     frac = torch.rand(len(z), 3, generator=generator, dtype=dtype).to(device)
     u = randn(len(sizes), 6)
+    frames = [] if return_trajectory else None
+
+    def keep(t):
+        if frames is not None:
+            frames.append((t, frac.clone(), model.u_to_cell(u)))
+
+    keep(1.0)
     for t in range(model.T, 0, -1):
         s = t - 1
         tt = torch.full((len(sizes),), t / model.T, dtype=dtype, device=device)
@@ -315,10 +357,17 @@ def sample_crystals(model: CrystalDiffusion, compositions, *, generator: torch.G
         if s > 0:
             frac = frac + step.sqrt() * randn(*frac.shape)
         frac = wrap(frac)
+        keep(s / model.T)
+        if callback is not None:
+            callback(model.T - s, model.T)
     t0 = torch.zeros(len(sizes), dtype=dtype, device=device)
     _, eps_u = model.denoiser(z, frac, u, t0, batch)
     u = (u - model.schedule.sigma(0).to(dtype) * eps_u) / model.schedule.alpha(0).to(dtype)
-    return CrystalSamples(z, frac, model.u_to_cell(u), batch)
+    keep(0.0)
+    trajectory = None if frames is None else CrystalTrajectory(
+        torch.tensor([f[0] for f in frames], dtype=torch.float64), torch.stack([f[1] for f in frames]),
+        torch.stack([f[2] for f in frames]))
+    return CrystalSamples(z, frac, model.u_to_cell(u), batch, trajectory)
 
 
 @torch.no_grad()

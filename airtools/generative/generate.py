@@ -1,5 +1,5 @@
 r"""One call for what a page or a lesson shows of a generator: sample with a trajectory, score every frame and
-every molecule, and check that rotated noise gives the rotated molecule.
+every molecule, and check that rotated noise gives the rotated molecule; crystals sampled with a trajectory.
 
 :func:`generate` draws the initial noise :math:`z_T` itself (so it can be rotated later), samples with the
 ancestral or the DDIM sampler, and returns a :class:`Generation`: the samples and their trajectory, the
@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .bonds import molecule_stability
+from .crystal_diffusion import CrystalDiffusion, CrystalSamples, sample_crystals
 from .diffusion import Latent, PointCloudDiffusion
 from .metrics import molecule_metrics, to_smiles, trajectory_metrics
 from .samplers import Samples, sample_ancestral, sample_ddim
@@ -123,3 +124,61 @@ def rotated_noise(model: PointCloudDiffusion, noise: Latent, R, *, n_steps: int 
     return {"pos": a.pos.cpu().numpy(), "rotated": b.pos.cpu().numpy(), "expected": expected.cpu().numpy(),
             "z": a.z.cpu().numpy(), "z_rotated": b.z.cpu().numpy(),
             "error": float((b.pos - expected).abs().max())}
+
+
+@dataclass
+class CrystalGeneration:
+    """What :func:`generate_crystals` returns: ``samples`` (:class:`~.crystal_diffusion.CrystalSamples` with its
+    trajectory), the ``composition`` (atomic numbers of one cell), the ``seed`` and the sampling ``seconds``."""
+
+    samples: CrystalSamples
+    composition: list
+    seed: int
+    seconds: float
+
+    @property
+    def n_frames(self) -> int:
+        return self.samples.trajectory.t.shape[0]
+
+    def crystal(self, k: int, frame: int = -1):
+        """Crystal ``k`` at trajectory frame ``frame`` (default: the sample) as a periodic ``ase.Atoms``."""
+        n = len(self.samples.cell)
+        if not 0 <= k < n:
+            raise ValueError(f"k: expected a crystal index in 0..{n - 1}, got {k}")
+        return self.samples.to_atoms(frame)[k]
+
+    def corners(self, k: int, repeat=(1, 1, 1)) -> np.ndarray:
+        """``[n_frames * 8, 3]`` the corners of the ``repeat`` block of cells of crystal ``k`` in every frame (Å):
+        a 3-D scene that holds them all stays put while the lattice changes."""
+        box = np.array([[i, j, l] for i in (0, repeat[0]) for j in (0, repeat[1]) for l in (0, repeat[2])], float)
+        cells = self.samples.trajectory.cell[:, k].detach().cpu().double().numpy()  # [n_frames, 3, 3]
+        return (box @ cells).reshape(-1, 3)
+
+
+def generate_crystals(model: CrystalDiffusion, composition, n_samples: int, *, seed: int = 0,
+                      callback=None) -> CrystalGeneration:
+    """Sample ``n_samples`` crystals of one composition with their trajectories (T + 2 frames each).
+
+    Args:
+        model: a trained :class:`~.crystal_diffusion.CrystalDiffusion`.
+        composition: the atomic numbers of one cell, e.g. ``[29, 29, 29, 79]`` (1 to 64 atoms).
+        seed: seeds the initial noise and every noise of the sampler: the same seed gives the same crystals
+            as ``sample_crystals(model, [composition] * n_samples, generator=torch.Generator().manual_seed(seed))``.
+        callback: ``callback(k, T)`` after each reverse step.
+
+    >>> from airtools.generative import CrystalConfig
+    >>> model = CrystalDiffusion(CrystalConfig(hidden=8, n_layers=1, T=10))
+    >>> out = generate_crystals(model, [29, 29, 79], 2, seed=0)
+    >>> out.n_frames, len(out.crystal(1, frame=0)), out.samples.trajectory.cell.shape
+    (12, 3, torch.Size([12, 2, 3, 3]))
+    """
+    composition = [int(z) for z in np.asarray(composition).reshape(-1)]
+    if not 1 <= len(composition) <= 64 or not all(1 <= z <= model.config.max_z for z in composition):
+        raise ValueError(f"composition: expected 1 to 64 atomic numbers from 1 to {model.config.max_z}, "
+                         f"got {composition[:8]}{'...' if len(composition) > 8 else ''}")
+    if not (isinstance(n_samples, int) and 1 <= n_samples <= 1000):
+        raise ValueError(f"n_samples: expected 1..1000 crystals, got {n_samples!r}")
+    start = time.perf_counter()
+    samples = sample_crystals(model, [composition] * n_samples, generator=torch.Generator().manual_seed(int(seed)),
+                              return_trajectory=True, callback=callback)
+    return CrystalGeneration(samples, composition, int(seed), time.perf_counter() - start)

@@ -31,7 +31,7 @@ _WHERE = {
                   "update_contact_map", "highlight_residue", "SS_COLORS"],
     "_crystals": ["crystal_figure", "update_crystal", "energy_strain_figure"],
     "_generative": ["generation_figure", "update_generation", "metric_curves_figure", "move_time_marker",
-                    "sample_cards", "torsion_histograms"],
+                    "sample_cards", "crystal_cards", "torsion_histograms"],
     "_assets": ["THREEDMOL_URL", "THREEDMOL_VERSION"],
 }
 __all__, __getattr__, __dir__ = lazy_names("airtools.viz", _WHERE)

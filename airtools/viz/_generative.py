@@ -1,5 +1,5 @@
 """Figures for generative models: a molecule whose atoms change place and element along a denoising
-trajectory, metrics over diffusion time, cards of generated molecules, torsion-angle histograms.
+trajectory, metrics over diffusion time, cards of generated molecules and crystals, torsion-angle histograms.
 
 Everything receives arrays (positions, atomic numbers, bond pairs, SMILES): the sampler and the metrics run
 elsewhere (``airtools.generative``). Atoms are one marker trace with a colour per atom, so a frame in which an
@@ -18,7 +18,7 @@ from airtools.viz._matrices import _as_numpy
 from airtools.viz._molecules import _colour
 
 __all__ = ["generation_figure", "update_generation", "metric_curves_figure", "move_time_marker", "sample_cards",
-           "torsion_histograms"]
+           "crystal_cards", "torsion_histograms"]
 
 _HIDDEN = dict(showbackground=False, showticklabels=False, title="", showgrid=False, zeroline=False)
 
@@ -153,6 +153,46 @@ def sample_cards(smiles, stable=None, *, labels=None, size: int = 130) -> str:
                      f'border:1px solid {"#b00020" if mol is None else "#ccc"};border-radius:4px;font-size:0.8em;'
                      f'text-align:center;vertical-align:top">{html.escape(label)}{mark}{body}</div>')
     return f'<div class="sample-cards">{"".join(cards)}</div>'
+
+
+def crystal_cards(min_distance, space_group, delta_energy=None, *, valid_distance: float = 2.0, selected=None,
+                  labels=None) -> str:
+    """HTML cards of generated crystals: validity (closest pair vs ``valid_distance``), space group, and the EMT
+    energy above a reference cell once it is known.
+
+    Args:
+        min_distance: ``[S]`` closest distance of each crystal, periodic images included (Å).
+        space_group: ``S`` texts such as ``"Fm-3m (225)"``.
+        delta_energy: ``[S]`` energy per atom above the reference (eV/atom); ``nan`` (or None for all) where
+            not judged yet ("…"), ``inf`` where the energy could not be computed.
+        selected: the index of the card to outline (the crystal shown), or None.
+        labels: a short caption per card (default "#0", "#1", ...).
+
+    >>> text = crystal_cards([2.5, 1.6], ["Fm-3m (225)", "P4/mmm (123)"], [0.001, float("nan")], selected=0)
+    >>> text.count('class="crystal-card '), "invalid" in text, "+0.001" in text, "…" in text
+    (2, True, True, True)
+    """
+    d = _as_numpy(min_distance, "min_distance").reshape(-1)
+    groups = list(space_group)
+    dE = np.full(len(d), np.nan) if delta_energy is None else _as_numpy(delta_energy, "delta_energy").reshape(-1)
+    labels = [f"#{i}" for i in range(len(d))] if labels is None else list(labels)
+    if not len(groups) == len(dE) == len(labels) == len(d):
+        raise ValueError(f"min_distance, space_group, delta_energy, labels: expected one per crystal, got {len(d)}, "
+                         f"{len(groups)}, {len(dE)}, {len(labels)}")
+    cards = []
+    for k, (dist, group, de, label) in enumerate(zip(d, groups, dE, labels)):
+        valid = bool(dist >= valid_distance)
+        energy = "…" if np.isnan(de) else ("EMT failed" if not np.isfinite(de) else f"{de:+.3f} eV/atom")
+        border = "2px solid #1f77b4" if k == selected else f"1px solid {'#ccc' if valid else '#b00020'}"
+        verdict = ('<span style="color:#2a7">✓ valid</span>' if valid else
+                   '<span style="color:#b00020;font-weight:bold">✗ invalid</span>')
+        cards.append(f'<div class="crystal-card {"valid" if valid else "invalid"}" style="display:inline-block;'
+                     f'width:150px;margin:3px;padding:4px;border:{border};border-radius:4px;font-size:0.8em;'
+                     f'vertical-align:top"><b>{html.escape(label)}</b> {verdict}<br>'
+                     f'd<sub>min</sub> <span class="min-distance">{dist:.2f}</span> Å<br>'
+                     f'<span class="space-group">{html.escape(group)}</span><br>'
+                     f'ΔE <span class="energy-delta">{energy}</span></div>')
+    return f'<div class="crystal-cards">{"".join(cards)}</div>'
 
 
 def torsion_histograms(angles: dict, *, bins: int = 36, title: str | None = None) -> go.Figure:

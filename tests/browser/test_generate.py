@@ -1,7 +1,9 @@
 """The generate dashboard in a real browser: the first view shows a generated molecule, the batch's curves, eight
 sample cards (invalid ones marked) and the rotated-noise check; the slider walks the denoising path; sampling
 runs in the background while the page answers; the equivariant generator turns rotated noise into the rotated
-molecule to round-off and the baseline does not; bad seeds and angles give messages; updates are fast."""
+molecule to round-off and the baseline does not; bad seeds and angles give messages; updates are fast. Crystal
+mode: a sampled cell with its periodic images, a slider through its trajectory (atoms wrapped into the cell of
+each frame), the frame's validity and space group, judged cards, a composition of another element count."""
 import re
 
 import numpy as np
@@ -16,6 +18,9 @@ TRAJ, ROT, CURVES = 0, 1, 2  # the plotly figures on the page, in order
 PAGE_UPDATE_BUDGET_MS = 100  # DESIGN.md: widget change -> page updated
 KERNEL_BUDGET_MS = 50  # DESIGN.md: the kernel's work per widget change
 N_FRAMES = 102  # ancestral sampler: the noise, T = 100 steps, the sample
+CELL = 3  # crystal mode's cell figure, drawn after the three molecule figures (hidden in crystal mode)
+N_CRYSTALS = 8
+FIRST_RENDER_BUDGET_S = 5.0  # DESIGN.md's first render: here, the crystal mode's first cell after the switch
 
 
 def _trace(dash, name, figure):
@@ -145,3 +150,81 @@ def test_update_latency_within_budget(dash):
     dash.assert_clean()
     within_budget(latencies.kernel_ms, KERNEL_BUDGET_MS, "generate: kernel time per widget change")
     within_budget(latencies.page_ms, PAGE_UPDATE_BUDGET_MS, "generate: widget change -> page updated")
+
+
+def _cell(dash) -> tuple[np.ndarray, dict]:
+    """The drawn lattice vectors (rows a1, a2, a3: the edges from the origin, ``viz.crystal_figure``'s edge order)
+    and the home-cell positions by element."""
+    data = dash.figure_data(CELL)
+    edges = np.array([[np.nan if v is None else v for v in data[0][k]] for k in "xyz"], dtype=float).T
+    cell = edges[[1, 13, 25]]  # segments (start, end, gap): edges 0, 4, 8 run from the origin along a1, a2, a3
+    names = {"cell", "neighbours", "periodic images", "neighbour atoms", "centre"}
+    return cell, {t["name"]: _xyz(t) for t in data if t["name"] not in names}
+
+
+def _wait_judged(dash):
+    return _wait_text(dash, ".progress-text", rf"^sampled {N_CRYSTALS} crystals in .* judged in", timeout=180)
+
+
+def test_crystals_mode_samples_a_cell_and_the_slider_walks_its_trajectory(dash):
+    page = dash.page
+    page.evaluate("() => { window.__cellT0 = performance.now(); window.__cellT1 = null; }")
+    page.locator(".widget-toggle-buttons button", has_text="crystals").click()
+    page.wait_for_function(f"""() => {{ const d = document.querySelectorAll('.js-plotly-plot')[{CELL}];
+        if (d && d.data && d.data.length && window.__cellT1 === null) window.__cellT1 = performance.now();
+        return window.__cellT1 !== null; }}""", polling="raf", timeout=60_000)
+    switch_s = page.evaluate("() => (window.__cellT1 - window.__cellT0) / 1000")
+    assert not page.locator(".widget-slider", has=page.locator(".widget-label", has_text="denoising step")).is_visible()
+    assert "crystal generator trained" in _text(dash, ".model-status >> visible=true")
+    _wait_judged(dash)
+    cell, atoms = _cell(dash)
+    assert sorted(atoms) == ["Au", "Cu"] and [len(atoms["Au"]), len(atoms["Cu"])] == [1, 3]  # AuCu3, the default
+    images = _xyz(_trace(dash, "periodic images", CELL))
+    assert len(images) >= 7 * 4 and len(dash.figure_data(CELL)[0]["x"]) == 3 * 12 * 8  # 2x2x2 cells: 96 edges
+    frac = np.concatenate(list(atoms.values())) @ np.linalg.inv(cell)
+    assert ((frac > -1e-6) & (frac < 1 + 1e-6)).all(), frac  # drawn inside the cell of the frame shown
+    assert _text(dash, ".crystal-t") == "0.00"
+    d = float(_text(dash, ".crystal-distance").split()[0])
+    assert _text(dash, ".crystal-valid") == ("valid" if d >= 2.0 else "invalid")
+    assert re.fullmatch(r"\S+ \(\d+\)|none", _text(dash, ".crystal-spacegroup"))
+    cards = page.locator(".crystal-card")
+    assert cards.count() == N_CRYSTALS and "…" not in page.locator(".crystal-cards").inner_text()  # all judged
+    n_valid = page.locator(".crystal-card.valid").count()
+    assert _text(dash, ".crystal-validity") == f"{n_valid} of {N_CRYSTALS}" and n_valid >= 1
+    assert re.fullmatch(r"[+-]\d\.\d{3} eV/atom", _text(dash, ".crystal-energy"))  # crystal #0, last frame
+    dash.screenshot("-crystals")
+
+    end_cell, end_atoms = cell, atoms
+    dash.set_slider("diffusion step", 0, figure=CELL)
+    _wait_text(dash, ".crystal-t", r"^1\.00$")
+    cell, atoms = _cell(dash)
+    assert np.abs(cell - end_cell).max() > 0.05  # the lattice of the noise, not of the sample
+    assert max(np.abs(atoms[k] - end_atoms[k]).max() for k in atoms) > 0.3
+    frac = np.concatenate(list(atoms.values())) @ np.linalg.inv(cell)
+    assert ((frac > -1e-6) & (frac < 1 + 1e-6)).all(), frac  # the noise too is wrapped into its own cell
+    assert not page.locator(".crystal-energy").count()  # the energy is the sample's, not the noise's
+    dash.screenshot("-crystals-noise")
+    latencies = dash.sweep([("diffusion step", v) for v in (20, 40, 60, 80, 101, 50, 10, 30)], CELL)
+    _wait_text(dash, ".crystal-t", r"^0\.70$")  # 30 of the 100 reverse steps done
+    dash.set_slider("diffusion step", N_FRAMES - 1, figure=CELL)
+    _wait_text(dash, ".crystal-t", r"^0\.00$")
+    cell, atoms = _cell(dash)
+    assert np.allclose(cell, end_cell) and all(np.allclose(atoms[k], end_atoms[k]) for k in atoms)
+
+    dash.select("composition", "Cu4 (4 atoms)")  # one element instead of two: the cell figure is drawn anew
+    page.wait_for_function("() => document.querySelector('.crystal-summary').innerText.startsWith('Cu4')",
+                           timeout=60_000)
+    page.wait_for_function(f"""() => {{ const d = document.querySelectorAll('.js-plotly-plot')[{CELL}];
+        return d && d.data && d.data.some((t) => t.name === 'Cu') && !d.data.some((t) => t.name === 'Au'); }}""",
+                           timeout=30_000)
+    assert [len(v) for v in _cell(dash)[1].values()] == [4]
+    _type(dash, "seed", "abc")
+    dash.click_button("sample")
+    assert "seed: expected a whole number" in dash.message()
+    _wait_judged(dash)
+    dash.screenshot("-crystals-cu4")
+    dash.assert_clean()
+    print(f"crystals: switch -> first cell {switch_s:.2f} s; diffusion step: {latencies}")
+    within_budget(switch_s, FIRST_RENDER_BUDGET_S, "generate: crystal mode's first cell after the switch", "s")
+    within_budget(latencies.kernel_ms, KERNEL_BUDGET_MS, "generate: crystals, kernel time per widget change")
+    within_budget(latencies.page_ms, PAGE_UPDATE_BUDGET_MS, "generate: crystals, widget change -> page updated")

@@ -4,8 +4,8 @@ from collections import Counter
 import numpy as np
 from ase import Atoms
 
-from airtools.data import (judge_crystals, min_distance, prototype_crystals, prototypes, relax_emt, relax_lattice,
-                           spacegroup)
+from airtools.data import (by_composition, judge_crystals, min_distance, prototype_crystals, prototypes, relax_emt,
+                           relax_lattice, spacegroup)
 
 
 def test_prototypes_have_the_expected_space_groups_and_sizes():
@@ -60,3 +60,14 @@ def test_judge_crystals_reads_validity_space_group_and_relaxed_energy():
     assert out["valid"].tolist() == [True, True, True, False] and out["min_distance"][3] < 0.05
     assert out["space_group"][:3].tolist() == [225, 229, 194]
     assert np.isfinite(out["energy"][:3]).all() and out["energy"][3] > out["energy"][:3].max()
+
+
+def test_by_composition_groups_cells_of_one_formula():
+    cells = prototypes()
+    groups = by_composition(cells)
+    assert sum(len(v) for v in groups.values()) == len(cells) == 45 and len(groups) == 38
+    for formula, members in groups.items():
+        assert {cells[k].get_chemical_formula(mode="metal") for k in members} == {formula}
+        assert len({tuple(sorted(cells[k].numbers)) for k in members}) == 1
+    assert [spacegroup(cells[k])[1] for k in groups["Au2"]] == [229, 194]  # bcc and hcp: one composition
+    assert list(groups)[:3] == ["Al4", "Al2", "Ni4"]  # first appearance: metals first

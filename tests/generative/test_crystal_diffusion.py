@@ -1,12 +1,14 @@
 """Crystal diffusion: wrapped-normal score, rotation-invariant lattice, and a denoiser invariant to the choice of
-origin and to rotations of the cell and equivariant to permutations of the atoms (float64, to round-off)."""
+origin and to rotations of the cell and equivariant to permutations of the atoms (float64, to round-off); the
+sampler's trajectory (noise first, wrapped coordinates, the samples last) and generate_crystals."""
 import math
 
 import numpy as np
+import pytest
 import torch
 
-from airtools.generative import (CrystalDiffusion, cell_to_lattice, lattice_to_cell, min_image, random_crystals,
-                                 sample_crystals, wrap, wrapped_normal_score)
+from airtools.generative import (CrystalDiffusion, cell_to_lattice, generate_crystals, lattice_to_cell, min_image,
+                                 random_crystals, sample_crystals, wrap, wrapped_normal_score)
 from airtools.so3 import random_rotation
 from airtools.testing import random_cell
 
@@ -113,3 +115,69 @@ def test_random_crystals_start_where_the_sampler_starts():
     assert out.frac.shape == (1200, 3) and bool(((out.frac >= 0) & (out.frac < 1)).all())
     u = model.cell_to_u(out.cell)  # lengths and angles from the Gaussian fit of the training lattices
     assert u.mean(0).abs().max() < 0.2 and (u.std(0) - 1).abs().max() < 0.2, (u.mean(0), u.std(0))
+
+
+def _trained_on_two_cubes(n_steps=150):
+    """A small crystal diffusion fitted briefly to Cu2 in a 3 Å cube and its 10 % larger copy (finite lattices)."""
+    torch.manual_seed(0)
+    model = CrystalDiffusion(hidden=16, n_layers=2, T=20)
+    cell = torch.eye(3)[None] * 3.0
+    model.set_lattice_stats(torch.cat([cell, cell * 1.1]))
+    z, frac = torch.tensor([29, 29]), torch.tensor([[0.0, 0, 0], [0.5, 0.5, 0.5]])
+    g = torch.Generator().manual_seed(0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for k in range(n_steps):
+        cells = torch.cat([cell, cell * 1.1]).repeat(4, 1, 1)
+        loss = model.loss(z.repeat(8), frac.repeat(8, 1), cells, torch.arange(8).repeat_interleave(2), generator=g)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return model.eval()
+
+
+def test_trajectory_starts_at_the_noise_wraps_and_ends_at_the_samples():
+    model = _trained_on_two_cubes()
+    compositions = [[29, 29], [29, 29, 29]]
+    plain = sample_crystals(model, compositions, generator=torch.Generator().manual_seed(4))
+    steps = []
+    traced = sample_crystals(model, compositions, generator=torch.Generator().manual_seed(4), return_trajectory=True,
+                             callback=lambda k, n: steps.append((k, n)))
+    traj = traced.trajectory
+    assert plain.trajectory is None and steps == [(k, 20) for k in range(1, 21)]
+    assert traj.t.shape == (22,) and traj.frac.shape == (22, 5, 3) and traj.cell.shape == (22, 2, 3, 3)
+    assert traj.t[0] == 1.0 and traj.t[-1] == 0.0 and bool((traj.t.diff() <= 0).all())
+    assert bool(((traj.frac >= 0) & (traj.frac < 1)).all())  # wrapped into the cell at every frame
+    # the trajectory draws no random numbers of its own: the same seed gives the same crystals
+    assert torch.equal(traced.frac, plain.frac) and torch.equal(traced.cell, plain.cell)
+    assert torch.equal(traj.frac[-1], traced.frac) and torch.equal(traj.cell[-1], traced.cell)
+    start = torch.rand(5, 3, generator=torch.Generator().manual_seed(4))  # the sampler's first draw: F_T
+    assert torch.equal(traj.frac[0], start)
+    assert (traj.frac[0] - traj.frac[-1]).abs().max() > 0.1  # the coordinates moved
+    assert torch.isfinite(traj.cell).all() and (traj.cell[0] - traj.cell[-1]).abs().max() > 0.01  # the lattice too
+    atoms = traced.to_atoms(frame=0)
+    assert np.allclose(atoms[1].get_scaled_positions(wrap=False), traj.frac[0, 2:].numpy(), atol=1e-6)
+    assert np.allclose(traced.to_atoms(frame=-1)[0].cell[:], traced.to_atoms()[0].cell[:])
+    with pytest.raises(ValueError, match="frame: expected 0..21"):
+        traced.to_atoms(frame=22)
+    with pytest.raises(ValueError, match="no trajectory"):
+        plain.to_atoms(frame=0)
+
+
+def test_generate_crystals_is_the_seeded_sampler_with_corners_that_hold_every_frame():
+    model = _trained_on_two_cubes()
+    out = generate_crystals(model, [29, 29], 3, seed=7)
+    ref = sample_crystals(model, [[29, 29]] * 3, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(out.samples.frac, ref.frac) and torch.equal(out.samples.cell, ref.cell)
+    assert out.n_frames == 22 and out.seconds > 0 and out.composition == [29, 29] and out.seed == 7
+    last, first = out.crystal(2), out.crystal(2, frame=0)
+    assert np.allclose(last.cell[:], ref.cell[2].double().numpy()) and len(first) == 2
+    corners = out.corners(2, (2, 2, 2))  # [22 frames * 8, 3]
+    assert corners.shape == (176, 3) and np.allclose(corners[-8:].max(0), 2 * last.cell[:].clip(0).sum(0))
+    with pytest.raises(ValueError, match="k: expected a crystal index in 0..2"):
+        out.crystal(3)
+    with pytest.raises(ValueError, match="composition: expected 1 to 64 atomic numbers"):
+        generate_crystals(model, [], 2)
+    with pytest.raises(ValueError, match="composition: expected"):
+        generate_crystals(model, [29, 0], 2)
+    with pytest.raises(ValueError, match="n_samples: expected 1..1000"):
+        generate_crystals(model, [29], 0)

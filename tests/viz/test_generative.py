@@ -1,9 +1,10 @@
 """Figures of generative models: atoms that move and change element in place, metric curves with a time marker,
-sample cards that mark invalid molecules, torsion histograms side by side; bad arrays get a ValueError."""
+sample cards that mark invalid molecules, crystal cards that mark invalid crystals, torsion histograms side by side;
+bad arrays get a ValueError."""
 import numpy as np
 import pytest
 
-from airtools.viz import (generation_figure, metric_curves_figure, move_time_marker, sample_cards,
+from airtools.viz import (crystal_cards, generation_figure, metric_curves_figure, move_time_marker, sample_cards,
                           torsion_histograms, update_generation)
 
 WATER = ([8, 1, 1], [[0, 0, 0], [0.96, 0, 0], [-0.24, 0.93, 0]])
@@ -44,6 +45,16 @@ def test_sample_cards_draw_valid_molecules_and_mark_invalid_ones():
     assert "<svg" in text and "<?xml" not in text and "✓ stable" in text and text.count("✗ unstable") == 2
     with pytest.raises(ValueError, match="one per molecule"):
         sample_cards(["C"], [True, False])
+
+
+def test_crystal_cards_judge_the_closest_pair_against_the_stated_distance():
+    text = crystal_cards([2.0, 1.99, 2.6], ["Fm-3m (225)", "P1 (1)", "Im-3m (229)"], [0.0021, np.inf, np.nan],
+                         selected=2, labels=["a", "b", "c"])
+    assert text.count('class="crystal-card valid"') == 2 and text.count('class="crystal-card invalid"') == 1
+    assert "+0.002 eV/atom" in text and "EMT failed" in text and "…" in text and text.count("2px solid") == 1
+    assert crystal_cards([1.5], ["P1 (1)"], valid_distance=1.4).count('crystal-card valid') == 1
+    with pytest.raises(ValueError, match="one per crystal"):
+        crystal_cards([2.5, 2.5], ["P1 (1)"])
 
 
 def test_torsion_histograms_are_densities_side_by_side():
