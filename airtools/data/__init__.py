@@ -2,9 +2,10 @@
 
 ``molecules``: ASE g2 geometries, normal-mode conformers, PySCF labels (``METHOD = "rhf/sto-3g"``) in eV
 and Å; ``interactions``: counterpoise-corrected water dimers; ``proteins``: real chains from
-``MDAnalysisTests`` read with gemmi; ``crystals``: ASE bulk cells with EMT labels; ``qm9``: QM9
-(Ramakrishnan et al. 2014) from the CSV files of the PyPI package ``qm9pack``, converted once to a cache file,
-with ``load_qm9`` and the teaching splits ``qm9_split``; ``conformers``: RDKit conformer ensembles (ETKDG,
+``MDAnalysisTests`` read with gemmi; ``inverse_folding``: the same chains as backbone -> amino acid, with extra
+invariant geometry (virtual Cβ, burial, atom-pair distances); ``crystals``: ASE bulk cells with EMT labels;
+``qm9``: QM9 (Ramakrishnan et al. 2014) from the CSV files of the PyPI package ``qm9pack``, converted once to a
+cache file, with ``load_qm9`` and the teaching splits ``qm9_split``; ``conformers``: RDKit conformer ensembles (ETKDG,
 MMFF94 minima of a torsion scan) and torsion angles; ``smiles``: SMILES tokens for a chemical language
 model (``SmilesTokenizer``) and RDKit's validity check (``parse_smiles``); ``docking``: a protein-ligand
 complex for re-docking (``load_complex``: the ligand as an RDKit molecule in its crystal pose, the pocket).
@@ -39,6 +40,9 @@ _WHERE = {  # submodule -> the public names it defines (loaded on first use)
     "proteins": ["EDGE_FEATURES", "N_EDGE_FEATURES", "SS_CLASSES", "Chain", "backbone_frames", "ca_distances",
                  "collate_chains", "contact_map", "dihedral", "dssp_chains", "dssp_labels", "dssp_split",
                  "load_chain", "residue_features", "residue_graph", "secondary_structure_dataset", "torsions"],
+    "inverse_folding": ["AMINO_ACIDS", "IGNORE_INDEX", "N_DESIGN_EDGE_FEATURES", "THREE_LETTER",
+                        "amino_acid_labels", "design_features", "inverse_folding_dataset"],
+    "_design_geometry": ["atom_pair_rbf", "burial_counts", "virtual_cb"],
     "molecules": ["ALIASES", "LESSON_MOLECULES", "METHOD", "build_all", "build_dataset", "compute_labels",
                  "equilibrium", "get_molecule", "molecule_names", "sample_conformers", "PySCFCalculator"],
     "conformers": ["STAGGERED", "etkdg_conformers", "heavy_atom_graph", "rotatable_torsions", "torsion_angles",

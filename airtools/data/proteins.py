@@ -191,22 +191,22 @@ def residue_features(backbone, sequence: str | None = None, *, k: int = 12) -> d
             "backbone": torch.as_tensor(np.asarray(backbone), dtype=torch.float32)}
 
 
-_NODE_KEYS = ("torsions", "phi_psi", "ca_window", "residue_type", "y")
+_NODE_KEYS = ("torsions", "phi_psi", "ca_window", "residue_type", "torsions_burial", "y")
 
 
 def collate_chains(samples: list[dict]) -> dict:
     """Several chains as one disjoint residue graph: node tensors concatenated, edge indices offset.
 
     Returns:
-        the node keys of the samples (``torsions [N, 9]``, ``phi_psi``, ``ca_window``, ``residue_type``, and ``y``
-        when labelled) over all N residues, ``edge_attr [E, 54]``, ``edge_index [2, E]`` and ``batch [N]`` (the
-        chain of each residue).
+        the node keys of the samples (``torsions [N, 9]``, ``phi_psi``, ``ca_window``, ``residue_type``, the
+        ``torsions_burial [N, 13]`` of inverse folding, and ``y`` when labelled) over all N residues, ``edge_attr
+        [E, 54]`` (254 for inverse folding), ``edge_index [2, E]`` and ``batch [N]`` (the chain of each residue).
 
     >>> b = collate_chains(secondary_structure_dataset("test")[:2])
     >>> b["torsions"].shape[0] == len(b["y"]) == len(b["batch"]), int(b["edge_index"].max()) < len(b["y"])
     (True, True)
     """
-    sizes = [len(s["torsions"]) for s in samples]
+    sizes = [len(next(s[key] for key in _NODE_KEYS if key in s)) for s in samples]  # residues per chain
     offsets = torch.tensor([0] + sizes[:-1]).cumsum(0).tolist()
     out = {key: torch.cat([s[key] for s in samples]) for key in _NODE_KEYS + ("edge_attr",) if key in samples[0]}
     out["edge_index"] = torch.cat([s["edge_index"] + o for s, o in zip(samples, offsets)], dim=1)

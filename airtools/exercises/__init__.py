@@ -5,7 +5,7 @@ Every checker has one convention: when the answer is right it prints one short "
 plain words what is wrong (which symmetry breaks, by how much, which shape or sign was expected, what the
 learner's function raised) and, where it can tell, what to change.
 
-One module per topic: ``symmetry`` (lessons 00–04), ``wavefunctions`` (05), ``dft`` (06), ``proteins`` (10),
+One module per topic: ``symmetry`` (lessons 00–04), ``wavefunctions`` (05), ``dft`` (06), ``proteins`` (10, 24),
 ``crystals`` (11), ``interactions`` (12), ``pde_solvers`` (13), ``operators`` (14), ``pinns`` (15, 16),
 ``explain`` (17), ``ood`` (18), ``uq`` (19), ``language_models`` (20), ``generative`` (21-23), ``docking`` (24).
 
@@ -31,7 +31,7 @@ from .ood import check_ood_score, check_rotate_batch
 from .operators import check_relative_l2, check_spectral_conv
 from .pde_solvers import check_fd_laplacian
 from .pinns import check_advection_diffusion_residual, check_rotation_equivariant_operator
-from .proteins import check_dihedral, check_invariant_edge_feature
+from .proteins import check_dihedral, check_invariant_edge_feature, check_sequence_recovery
 from .symmetry import (check_clebsch_gordan, check_device, check_equivariant_vector, check_invariant,
                        check_rotation_matrix, check_spherical_harmonics, check_wigner_D)
 from .uq import check_conformal_quantile
@@ -39,7 +39,8 @@ from .wavefunctions import check_hydrogen_local_energy
 
 __all__ = ["check_invariant", "check_equivariant_vector", "check_rotation_matrix", "check_wigner_D",
            "check_spherical_harmonics", "check_clebsch_gordan", "check_device", "check_hydrogen_local_energy",
-           "check_density_from_dm", "check_dihedral", "check_invariant_edge_feature", "check_wrap_positions",
+           "check_density_from_dm", "check_dihedral", "check_invariant_edge_feature", "check_sequence_recovery",
+           "check_wrap_positions",
            "check_images_per_axis", "check_interaction_energy", "check_fd_laplacian", "check_spectral_conv",
            "check_relative_l2", "check_advection_diffusion_residual", "check_rotation_equivariant_operator",
            "check_integrated_gradients", "check_rank_correlation", "check_rotate_batch", "check_ood_score",

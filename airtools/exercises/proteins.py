@@ -1,4 +1,5 @@
-r"""Checkers for the exercises of lesson 10 (proteins): a dihedral-angle function and an invariant edge feature.
+r"""Checkers for the protein exercises: a dihedral-angle function and an invariant edge feature (lesson 10), the
+sequence recovery of an inverse-folding model (lesson 24).
 
 Each prints one "✅ ..." line and returns a ``Passed`` of what it measured, or raises ``AssertionError`` saying in
 plain words what is wrong (sign convention, radians instead of degrees, wrong range, not invariant, ...).
@@ -14,10 +15,12 @@ import torch
 
 from airtools.data import dihedral, dssp_labels, load_chain, residue_graph
 
-from ._common import Passed, call, expect_shape, passed, to_array
+from ._common import Passed, call, expect_shape, passed, to_array, to_float
 from .symmetry import check_invariant
 
-__all__ = ["check_dihedral", "check_invariant_edge_feature"]
+__all__ = ["check_dihedral", "check_invariant_edge_feature", "check_sequence_recovery"]
+
+_IGNORE_INDEX = -100  # airtools.data.IGNORE_INDEX: the label of a non-standard residue
 
 
 def check_dihedral(fn, *, tolerance: float = 1e-6) -> Passed:
@@ -96,6 +99,53 @@ def check_invariant_edge_feature(fn, backbone=None, *, tolerance: float = 1e-6) 
             raise
         raise AssertionError(f"{err} Hint: a vector between residues turns with the protein; express it in residue "
                              f"i's frame, R_i^T (x_j - x_i) with R from backbone_frames, or use its length.") from None
+
+
+def check_sequence_recovery(fn, *, tolerance: float = 1e-6) -> Passed:
+    r"""Check a learner's ``fn(logits [n, 20], y [n]) -> float``: the fraction of labelled residues whose most likely
+    amino acid is the native one,
+
+    .. math:: \text{recovery} = \frac{|\{i : \arg\max_a \text{logits}_{ia} = y_i,\ y_i \ne -100\}|}
+              {|\{i : y_i \ne -100\}|},
+
+    where ``y = -100`` (``airtools.data.IGNORE_INDEX``) marks a non-standard residue, left out of both counts.
+    Tested on 200 residues (``logits`` float64, ``y`` long), 40 of them labelled -100; a float32 mean is close
+    enough (``tolerance``).
+
+    Returns:
+        ``Passed(recovery=..., error=...)``; prints "✅ ..." on success.
+
+    >>> check_sequence_recovery(lambda logits, y: float((logits.argmax(-1) == y).float().mean()))
+    Traceback (most recent call last):
+    AssertionError: your recovery is 0.445 but the right one is 0.556: you divided by all 200 residues; ...
+    """
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(200, 20, generator=g, dtype=torch.float64)
+    y = torch.where(torch.rand(200, generator=g) < 0.55, logits.argmax(-1), torch.randint(20, (200,), generator=g))
+    y[torch.randperm(200, generator=g)[:40]] = _IGNORE_INDEX
+    labelled = y != _IGNORE_INDEX
+    right = int((logits.argmax(-1)[labelled] == y[labelled]).sum())
+    ref = right / int(labelled.sum())
+    how = "fn(logits, y) with logits of shape [200, 20] and y of shape [200]"
+    got = to_float(call(fn, logits.clone(), y.clone(), how=how), how)
+    if abs(got - ref) > tolerance:
+        raise AssertionError(_diagnose_recovery(got, ref, right, n=len(y)))
+    return passed(f"your recovery is {got:.3f}, as it should be: {right} of the {int(labelled.sum())} labelled "
+                  f"residues right, the 40 labelled -100 left out", recovery=got, error=abs(got - ref))
+
+
+def _diagnose_recovery(got: float, ref: float, right: int, n: int, tol: float = 1e-6) -> str:
+    """Why ``got`` is not the masked recovery ``ref``: the mask, a percentage, a count, or just wrong."""
+    said = f"your recovery is {got:.3g} but the right one is {ref:.3g}"
+    if abs(got - right / n) < tol:
+        return (f"{said}: you divided by all {n} residues; leave out those labelled -100 (non-standard), "
+                f"e.g. keep = y != -100 and average over logits[keep], y[keep]")
+    if abs(got - 100 * ref) < 100 * tol:
+        return f"{said}: you returned a percentage; return a fraction between 0 and 1"
+    if abs(got - right) < tol:
+        return f"{said}: you returned the number of right residues; divide by the number of labelled ones"
+    return (f"{said}; take the most likely amino acid of each residue with logits.argmax(-1) (over the 20 classes), "
+            f"compare it with y and average over the residues whose y is not -100")
 
 
 def _diagnose(got, ref, err) -> str:

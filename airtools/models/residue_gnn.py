@@ -1,7 +1,9 @@
-r"""ResidueGNN: per-residue secondary structure (helix / strand / coil) from invariant backbone geometry.
+r"""ResidueGNN: a per-residue class from invariant backbone geometry: secondary structure (helix / strand / coil,
+``n_classes=3``) or, for inverse folding, the amino acid (``n_classes=20``).
 
-Its inputs come from ``airtools.data.proteins.residue_features`` (and batches of chains from
-``collate_chains``); training, accuracy and the cached model of the dashboard live in ``airtools.zoo.proteins``.
+Its inputs come from ``airtools.data.proteins.residue_features`` or, for inverse folding,
+``airtools.data.design_features`` (batches of chains from ``collate_chains``); training, metrics and the cached
+models live in ``airtools.zoo.proteins`` and ``airtools.zoo.protein_design``.
 """
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from airtools.nn import mlp
 
 from ._config import merge_config
 
-__all__ = ["ResidueGNN", "ResidueGNNConfig", "INPUT_WIDTHS"]
+__all__ = ["ResidueGNN", "ResidueGNNConfig", "INPUT_WIDTHS", "N_AMINO_ACIDS"]
 
 # which per-residue input the model reads from a sample of ``secondary_structure_dataset`` -> its width
-INPUT_WIDTHS = {"torsions": 9, "phi_psi": 6, "ca_window": 21}
+INPUT_WIDTHS = {"torsions": 9, "phi_psi": 6, "ca_window": 21, "torsions_burial": 13}
+N_AMINO_ACIDS = 20  # n_classes of inverse folding: such a model must not read the residue type
 
 
 @dataclass
@@ -28,10 +31,10 @@ class ResidueGNNConfig:
     inputs: str = "torsions"  # a key of INPUT_WIDTHS
     hidden: int = 48
     n_layers: int = 3
-    n_classes: int = 3
+    n_classes: int = 3  # 3: secondary structure (SS_CLASSES); 20: inverse folding (AMINO_ACIDS)
     residue_type: bool = False  # also embed the amino-acid type (21 kinds)
     dropout: float = 0.1
-    n_edge_features: int = 54  # width of edge_attr: airtools.data.proteins.N_EDGE_FEATURES
+    n_edge_features: int = 54  # width of edge_attr: N_EDGE_FEATURES, or N_DESIGN_EDGE_FEATURES (254)
 
 
 class ResidueGNN(nn.Module):
@@ -49,7 +52,12 @@ class ResidueGNN(nn.Module):
     with :math:`\varepsilon_{ij} = \mathrm{MLP}(e_{ij})` computed once; logits :math:`= \mathrm{MLP}(h_i)`.
 
     Shapes: ``x: [n_res, INPUT_WIDTHS[inputs]]``, ``edge_index: [2, n_edges]`` (``[0]`` = source j,
-    ``[1]`` = target i), ``edge_attr: [n_edges, n_edge_features]``, ``residue_type: [n_res]`` -> logits ``[n_res, 3]``.
+    ``[1]`` = target i), ``edge_attr: [n_edges, n_edge_features]``, ``residue_type: [n_res]`` -> logits
+    ``[n_res, n_classes]``.
+
+    Inverse folding is the same network with ``inputs="torsions_burial", n_classes=20, n_edge_features=254``
+    (the virtual-Cβ burial and atom-pair distances of ``airtools.data.design_features``); it refuses
+    ``residue_type=True``, the answer it is asked for.
 
     >>> from airtools.data.proteins import load_chain, residue_features
     >>> f = residue_features(load_chain("1ahsA").backbone)
@@ -62,6 +70,9 @@ class ResidueGNN(nn.Module):
         self.config = c = merge_config(ResidueGNNConfig, config, kwargs)
         if c.inputs not in INPUT_WIDTHS:
             raise ValueError(f"inputs: expected one of {sorted(INPUT_WIDTHS)}, got {c.inputs!r}")
+        if c.residue_type and c.n_classes == N_AMINO_ACIDS:
+            raise ValueError("residue_type: a model that predicts the amino acid (n_classes=20) cannot read it as "
+                             "an input; set residue_type=False")
         self.embed = mlp([INPUT_WIDTHS[c.inputs], c.hidden, c.hidden])
         self.residue_embedding = nn.Embedding(21, c.hidden) if c.residue_type else None
         self.edge_embed = mlp([c.n_edge_features, c.hidden, c.hidden]) if c.n_layers else None

@@ -3,6 +3,7 @@
 =======================  ==================================================================================
 ``molecule-energy``      SchNet on one molecule's PySCF energies and forces (:func:`molecule_model`)
 ``secondary-structure``  ResidueGNN: helix/strand/coil per residue from backbone geometry
+``inverse-folding``      ResidueGNN: each residue's amino acid from the backbone alone (:mod:`.protein_design`)
 ``crystal-energy``       periodic SchNet on EMT energies, forces of metal and alloy cells
 ``burgers-heat-fno``     the pde dashboard's FNO: u0, ν -> u(t) for heat and Burgers
 ``qm9-energy``           SchNet on QM9 atomization energies, in distribution: <= 8 heavy atoms, no fluorine
@@ -23,14 +24,15 @@ dashboards import it.
 
 >>> from airtools import zoo
 >>> sorted(zoo.REGISTRY)  # doctest: +NORMALIZE_WHITESPACE
-['burgers-heat-fno', 'conformer-diffusion', 'crystal-diffusion', 'crystal-energy', 'molecule-energy',
- 'qm9-diffusion-egnn', 'qm9-diffusion-gnn', 'qm9-energy', 'qm9-energy-ensemble', 'secondary-structure']
+['burgers-heat-fno', 'conformer-diffusion', 'crystal-diffusion', 'crystal-energy', 'inverse-folding',
+ 'molecule-energy', 'qm9-diffusion-egnn', 'qm9-diffusion-gnn', 'qm9-energy', 'qm9-energy-ensemble',
+ 'secondary-structure']
 """
-from . import crystals, generative, molecules, pde, proteins, qm9, qm9_ensemble
+from . import crystals, generative, molecules, pde, protein_design, proteins, qm9, qm9_ensemble
 from ._build import DATASETS, BuildRow, build, build_table, entry_names
 from ._registry import REGISTRY, Recipe, get, load, register
 from .molecules import molecule_model
 
 __all__ = ["REGISTRY", "Recipe", "get", "load", "register", "molecule_model", "build", "build_table",
-           "entry_names", "DATASETS", "BuildRow", "crystals", "generative", "molecules", "pde", "proteins", "qm9",
-           "qm9_ensemble"]
+           "entry_names", "DATASETS", "BuildRow", "crystals", "generative", "molecules", "pde", "protein_design",
+           "proteins", "qm9", "qm9_ensemble"]

@@ -39,6 +39,12 @@ def local_direction(X, edge_index):
     return np.einsum("eab,ea->eb", R[i], t[j] - t[i])
 
 
+def sequence_recovery(logits, y):
+    """Fraction of the residues not labelled -100 whose most likely amino acid is the native one."""
+    labelled = y != -100
+    return float((logits.argmax(-1)[labelled] == y[labelled]).double().mean())
+
+
 def wrap_positions(pos, cell):
     frac = pos @ torch.linalg.inv(cell)
     return (frac - torch.floor(frac)) @ cell
@@ -174,6 +180,7 @@ RIGHT = {  # checker name -> its one argument, right
     "check_density_from_dm": density,
     "check_dihedral": dihedral,
     "check_invariant_edge_feature": local_direction,
+    "check_sequence_recovery": sequence_recovery,
     "check_wrap_positions": wrap_positions,
     "check_images_per_axis": images_per_axis,
     "check_interaction_energy": interaction_energy,

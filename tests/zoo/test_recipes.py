@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from airtools import pde, zoo
-from airtools.data import bulk_crystal, get_molecule, secondary_structure_dataset
+from airtools.data import bulk_crystal, get_molecule, load_chain, secondary_structure_dataset
 from airtools.models import FNO, ResidueGNN, SchNet, energy_and_forces, model_energies
+from airtools.zoo.protein_design import design_sequence
 from airtools.zoo.proteins import predict_secondary_structure
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny models
@@ -46,6 +47,14 @@ def test_secondary_structure_loads_to_the_same_predictions():
     assert isinstance(loaded, ResidueGNN)
     assert predict_secondary_structure(loaded, sample) == predict_secondary_structure(trained, sample)
     assert len(extra["loss"]) == 1 and 0 < extra["test_accuracy"] < 1
+
+
+def test_inverse_folding_loads_to_the_same_designs():
+    trained, loaded, extra = _train_then_load("inverse-folding", n_epochs=1)
+    backbone = load_chain("1ahsA").backbone
+    assert isinstance(loaded, ResidueGNN) and loaded.config.n_classes == 20
+    assert design_sequence(loaded, backbone) == design_sequence(trained, backbone)
+    assert len(extra["loss"]) == 1 and 0 < extra["test_recovery"] < 1 and 0 < extra["composition_baseline"] < 1
 
 
 def test_burgers_heat_fno_loads_to_the_same_operator():
