@@ -46,7 +46,7 @@ def posebusters_table(mol: Chem.Mol, poses, protein_pdb: str, reference_pos=None
     """PoseBusters' checks of ``poses`` [k, n_atoms, 3] of ``mol`` in the protein of ``protein_pdb`` (PDB text).
 
     With ``reference_pos`` [n_atoms, 3] (the crystal pose) the ``redock_fast`` checks run, RMSD ≤ 2 Å included;
-    without, ``dock_fast``. Single process, offline; about 0.1 s a pose after ~0.5 s reading the protein.
+    without, ``dock_fast``. Single process, offline; about 0.2 s a pose after ~0.5 s reading the protein.
 
     Returns:
         pandas DataFrame, one row per pose: a True/False column per check and ``pb_valid`` (all of them) last.
