@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 __all__ = ["default_device", "so3", "testing", "viz"]
 
 _SUBPACKAGES = {"cache", "so3", "testing", "viz", "graph", "nn", "models", "data", "train", "quantum", "pde",
-                "generative", "zoo", "exercises", "portal", "notebooks"}
+                "generative", "docking", "zoo", "exercises", "portal", "notebooks"}
 
 
 def default_device() -> str:

@@ -21,6 +21,8 @@ NEVER = {  # subpackage -> subpackages it must not import
     # explain: models, so3, graph, nn (its package docstring); attributions of a model, not its data or training
     "explain": {"data", "train", "zoo", "exercises", "viz", "quantum", "pde", "generative", "testing"},
     "uq": {"data", "train", "zoo", "exercises", "viz"},  # its package docstring: models, so3, graph, nn at most
+    # docking: so3 (its package docstring); the complex comes in as arrays, read by data, composed by the lesson
+    "docking": {"data", "models", "train", "zoo", "exercises", "viz"},
 }
 TOP_ONLY = {"zoo", "exercises"}  # imported only by the command line, the portal (and lessons, dashboards)
 TOP = {"cli", "cli_train", "portal"}

@@ -7,8 +7,10 @@ invariant geometry (virtual Cβ, burial, atom-pair distances); ``crystals``: ASE
 ``qm9``: QM9 (Ramakrishnan et al. 2014) from the CSV files of the PyPI package ``qm9pack``, converted once to a
 cache file, with ``load_qm9`` and the teaching splits ``qm9_split``; ``conformers``: RDKit conformer ensembles (ETKDG,
 MMFF94 minima of a torsion scan) and torsion angles; ``smiles``: SMILES tokens for a chemical language
-model (``SmilesTokenizer``) and RDKit's validity check (``parse_smiles``). Everything computed is
-cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a SHA-256 checksum (``airtools.cache``).
+model (``SmilesTokenizer``) and RDKit's validity check (``parse_smiles``); ``docking``: a protein-ligand
+complex for re-docking (``load_complex``: the ligand as an RDKit molecule in its crystal pose, the pocket).
+Everything computed is cached under ``$AIRTOOLS_CACHE`` (default ``~/.cache/airtools``) with a SHA-256
+checksum (``airtools.cache``).
 
 Layer: no models and no training here (``airtools.zoo`` composes data, models and training). Names load on first
 use, one submodule at a time: ``from airtools.data import get_molecule`` reads ASE's molecules without loading
@@ -26,6 +28,7 @@ _WHERE = {  # submodule -> the public names it defines (loaded on first use)
     "_dataset": ["MoleculeDataset", "collate_molecules", "fit_atom_references"],
     "_contacts": ["contacts_per_residue", "find_ligand", "ligand_contacts"],
     "_shipped": ["shipped_structure"],
+    "docking": ["LIGAND_SMILES", "load_complex"],
     "_xyz": ["MAX_ATOMS", "MAX_EXTENT", "MIN_DISTANCE", "read_xyz"],
     "crystals": ["ELEMENTS", "STRUCTURES", "CrystalDataset", "build_crystal_dataset", "bulk_crystal",
                  "collate_crystals", "emt_labels", "equation_of_state", "primitive_cell", "random_alloy",

@@ -7,7 +7,7 @@ learner's function raised) and, where it can tell, what to change.
 
 One module per topic: ``symmetry`` (lessons 00–04), ``wavefunctions`` (05), ``dft`` (06), ``proteins`` (10, 24),
 ``crystals`` (11), ``interactions`` (12), ``pde_solvers`` (13), ``operators`` (14), ``pinns`` (15, 16),
-``explain`` (17), ``ood`` (18), ``uq`` (19), ``language_models`` (20), ``generative`` (21-23).
+``explain`` (17), ``ood`` (18), ``uq`` (19), ``language_models`` (20), ``generative`` (21-23), ``docking`` (24).
 
 What they share (calling the learner's function, reading its output, passing) is in ``_common``; ``__all__``
 lists the checkers only, and a test holds each of them to this convention.
@@ -21,6 +21,7 @@ lists the checkers only, and a test holds each of them to this convention.
 from ._common import Passed
 from .crystals import check_images_per_axis, check_wrap_positions
 from .dft import check_density_from_dm
+from .docking import check_docking_rmsd
 from .explain import check_integrated_gradients, check_rank_correlation
 from .generative import (check_coverage_matching, check_forward_noising, check_kabsch_rmsd,
                          check_wrapped_normal_score, check_zero_com)
@@ -45,4 +46,4 @@ __all__ = ["check_invariant", "check_equivariant_vector", "check_rotation_matrix
            "check_integrated_gradients", "check_rank_correlation", "check_rotate_batch", "check_ood_score",
            "check_conformal_quantile", "check_next_token_loss",
            "check_forward_noising", "check_zero_com", "check_kabsch_rmsd", "check_coverage_matching",
-           "check_wrapped_normal_score"]
+           "check_wrapped_normal_score", "check_docking_rmsd"]

@@ -164,6 +164,10 @@ def wrapped_score(d, sigma):
     return -(w * y).sum(1) / sigma**2
 
 
+def docking_rmsd(pos, ref, symmetries):
+    return min(float(np.sqrt(((pos[p] - ref) ** 2).sum(-1).mean())) for p in symmetries)
+
+
 RIGHT = {  # checker name -> its one argument, right
     "check_invariant": sorted_distances,
     "check_equivariant_vector": centred,
@@ -196,4 +200,5 @@ RIGHT = {  # checker name -> its one argument, right
     "check_conformal_quantile": conformal_quantile,
     "check_next_token_loss": next_token_loss,
     "check_wrapped_normal_score": wrapped_score,
+    "check_docking_rmsd": docking_rmsd,
 }
