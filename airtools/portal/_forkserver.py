@@ -171,6 +171,13 @@ class ForkProvisioner(LocalProvisioner):
         return self.connection_info
 
 
+# what a module does at import when it finds itself in a kernel, and so did not do in the fork server: ipywidgets
+# registers its comm targets (without them Voila's widget manager falls back to asking for each widget's state
+# one message at a time). Run in the kernel's namespace as it starts, binding no name.
+_ON_KERNEL_START = ("__import__('sys').modules.get('ipywidgets') and "
+                    "__import__('sys').modules['ipywidgets'].register_comm_target()")
+
+
 # -- the server side ------------------------------------------------------------------------------------------
 
 # native thread pools started at import (OpenBLAS by numpy, OpenMP by torch) would be copied without their
@@ -235,7 +242,8 @@ def _become_kernel(request: dict) -> None:
             os.chdir(request["cwd"])
         # ipykernel exits when the fork server (and so Voila) is gone; its JPY_PARENT_PID default was read when
         # the server imported ipykernel, so it is passed on the command line
-        sys.argv = ["ipykernel_launcher", *request["argv"][3:], f"--IPKernelApp.parent_handle={server}"]
+        sys.argv = ["ipykernel_launcher", *request["argv"][3:], f"--IPKernelApp.parent_handle={server}",
+                    f"--IPKernelApp.exec_lines={_ON_KERNEL_START}"]
         from ipykernel.kernelapp import launch_new_instance
 
         launch_new_instance()

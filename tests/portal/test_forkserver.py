@@ -18,9 +18,11 @@ from airtools.portal._forkserver import ForkServer
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    """A dashboards folder whose one notebook imports ``fractions`` (cheap, and not imported by ipykernel)."""
+    """A dashboards folder whose one notebook imports ``fractions`` (cheap, and not imported by ipykernel) and
+    ipywidgets (which registers its comm targets only when it is imported inside a kernel)."""
     folder = tmp_path_factory.mktemp("dashboards")
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import fractions\nfrom json import decoder")])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import fractions\nimport ipywidgets\nfrom json import decoder")])
     nbformat.write(nb, folder / "one.ipynb")
     return folder
 
@@ -74,6 +76,16 @@ def test_a_forked_kernel_runs_with_the_notebooks_imports_preloaded(kernel, folde
                                   "os.environ['AIRTOOLS_TEST_VALUE'], os.getcwd(), os.getpgid(0) == os.getpid())")
     assert status == "ok"
     assert out.split() == [str(server.proc.pid), "True", "42", str(folder), "True"]
+
+
+def test_widget_comm_targets_are_registered_in_a_forked_kernel(kernel):
+    """ipywidgets was imported in the fork server, outside any kernel: the kernel registers its targets itself."""
+    _, client = kernel
+    status, out, _ = _run(client, "import comm\nprint(sorted(comm.get_comm_manager().targets))\nprint(sorted(dir()))")
+    assert status == "ok"
+    targets, names = out.splitlines()
+    assert "'jupyter.widget'" in targets and "'jupyter.widget.control'" in targets
+    assert "sys" not in names, "the start-up line left a name in the learner's namespace"
 
 
 def test_interrupt_stops_the_running_cell(kernel):
