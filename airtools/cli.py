@@ -1,7 +1,7 @@
 """The ``airtools`` command: run the portal, fetch browser assets, run and check the lessons.
 
     airtools portal [--port 8888] [--voila-port 8866] [--token T] [--no-browser] [--dashboards DIR]
-                    [--class-size N --lecture NAME] [--pool-size K] [--max-kernels M] [--no-train]
+                    [--class-size N --lecture NAME] [--pool-size K] [--max-kernels M] [--no-train] [--no-fork]
     airtools lab [--port 8888] ...            JupyterLab alone (lessons)
     airtools dashboards [--port 8866]         preheated Voila alone (dashboards)
     airtools assets                           fetch 3Dmol.js (npm, once) into airtools/viz/static and install the
@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="dashboard kernels alive at most (default: what fits in 80%% of the free memory)")
             p.add_argument("--no-train", action="store_true",
                            help="do not train the dashboards' missing models in the background")
+            p.add_argument("--no-fork", dest="fork_kernels", action="store_false",
+                           help="start each dashboard kernel as a new Python process (default: fork it from a "
+                                "process that has imported what the dashboards import: ~0.2 s instead of ~6 s, "
+                                "~130 MB of its own instead of ~400 MB)")
         p.add_argument("--token", help="Jupyter token (default: a random one)")
         p.add_argument("--no-browser", action="store_true", help="print the URLs, do not open a browser")
         p.add_argument("--root", type=Path, help="the repository checkout JupyterLab serves (default: the one airtools runs from)")
@@ -124,7 +128,7 @@ def _serve(args) -> int:
     except RuntimeError as err:
         print(f"airtools: {err}; continuing without it (molecule views stay empty)", file=sys.stderr)
     voila = dict(pool_size=args.pool_size, class_size=args.class_size, lecture=args.lecture,
-                 max_kernels=args.max_kernels) if args.voila else {}
+                 max_kernels=args.max_kernels, fork_kernels=args.fork_kernels) if args.voila else {}
     try:
         portal = Portal(args.root, getattr(args, "dashboards_dir", None), lab=args.lab, dashboards=args.voila,
                         port=getattr(args, "port", 0), voila_port=getattr(args, "voila_port", 0), token=args.token,

@@ -11,6 +11,7 @@ kernels of these sessions still running (Voila's shutdown-on-close must reap all
     python benchmarks/dashboards_load.py                                # N = 1, 10, 30 on rotations, own portal
     python benchmarks/dashboards_load.py --sessions 10 --dashboard pde
     python benchmarks/dashboards_load.py --class-size 30                # own portal, a pool of 30 for the dashboard
+    python benchmarks/dashboards_load.py --class-size 30 --no-fork      # kernels as new processes, not forked
     python benchmarks/dashboards_load.py --url http://127.0.0.1:8866 --token T   # a portal already running
 
 Chromium runs on the same machine as the portal (here: 2 cores), so a page's own rendering competes with the
@@ -231,7 +232,7 @@ def _start_portal(args):
     from airtools.portal import Portal
 
     log = open(ROOT / "artifacts" / "dashboards_load_portal.log", "w")
-    portal = Portal(lab=False, voila_port=0, token=secrets.token_hex(16), log=log,
+    portal = Portal(lab=False, voila_port=0, token=secrets.token_hex(16), log=log, fork_kernels=not args.no_fork,
                     **({"class_size": args.class_size, "lecture": [args.dashboard]} if args.class_size else {}))
     portal.start(timeout=300)
     return portal
@@ -282,6 +283,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30], help="N per run (default 1 10 30)")
     parser.add_argument("--dashboard", default="rotations", help="dashboard name (default rotations)")
     parser.add_argument("--class-size", type=int, default=0, help="own portal: preheat this many for the dashboard")
+    parser.add_argument("--no-fork", action="store_true", help="own portal: a new process per kernel (no fork server)")
     parser.add_argument("--url", help="a running Voila, e.g. http://127.0.0.1:8866 (default: start a portal)")
     parser.add_argument("--token", help="its token (with --url)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds a session may take (default 300)")

@@ -61,11 +61,13 @@ class Portal:
         cull_idle_timeout, cull_interval: seconds a kernel without a page may idle before it is stopped, and
             how often that is checked (a safety net for tabs that vanished without closing).
         env: extra environment variables for the servers and their kernels (e.g. ``AIRTOOLS_CACHE``).
+        fork_kernels: start dashboard kernels by forking a process that has imported what the dashboards import
+            (``airtools.portal._forkserver``); False: a new Python process per kernel, as plain Voila does.
     """
 
     def __init__(self, root=None, dashboards_dir=None, *, lab=True, dashboards=True,
                  port=8888, voila_port=8866, token=None, log=None, pool_size=1, class_size=0, lecture=(),
-                 max_kernels=0, cull_idle_timeout=600, cull_interval=60, env=None):
+                 max_kernels=0, cull_idle_timeout=600, cull_interval=60, env=None, fork_kernels=True):
         self.root = Path(root or REPO_ROOT).resolve()
         self.dashboards_dir = Path(dashboards_dir or self.root / "dashboards").resolve()
         self.token = token or secrets.token_hex(24)
@@ -77,6 +79,7 @@ class Portal:
                              f"{pool_size}, class_size={class_size}, lecture={list(lecture)}")
         self.pool_size, self.class_size, self.lecture = pool_size, class_size, list(lecture)
         self.max_kernels = max_kernels
+        self.fork_kernels = fork_kernels
         self.cull = (cull_idle_timeout, cull_interval)
         self.env = dict(env or {})
         self.procs: dict[str, subprocess.Popen] = {}
@@ -203,6 +206,9 @@ class Portal:
             # dashboards draw plotly through airtools' own widget view (viz.figure_widget), which loads
             # plotly.js once; plotly's lab extension would make every page download and parse a second copy
             '--VoilaConfiguration.extension_denylist=["jupyterlab-plotly"]',
+            # kernels forked from a process that imported what the dashboards import (airtools.portal._forkserver):
+            # a preheated kernel is ready in about a second instead of importing torch for five, and shares that memory
+            *(["--KernelProvisionerFactory.default_provisioner_name=airtools-fork"] if self.fork_kernels else []),
             # safety net for tabs that vanished without closing: cull kernels idle and disconnected 10 min
             f"--MappingKernelManager.cull_interval={self.cull[1]}",
             f"--MappingKernelManager.cull_idle_timeout={self.cull[0]}",

@@ -3,7 +3,8 @@
 // or stop answering without a word. The page asks the server whether its kernel still exists every few
 // seconds and whenever its kernel websocket closes or fails to open (a kernel shut down on the server does
 // not close the socket); if not, or if the server does not answer, it shows a banner that says so, with a
-// button that reloads the page (a reload gets a fresh kernel).
+// button that reloads the page (a reload gets a fresh kernel). The request carries the _xsrf token: behind
+// JupyterHub (Voila as a server extension, cookie authentication) it is refused (403) without it.
 (() => {
   const Native = window.WebSocket;
   const KERNEL = /\/api\/kernels\/([^/?]+)\/channels/;
@@ -12,6 +13,11 @@
   let unloading = false;
   let connected = false;  // a kernel websocket of this page has opened
   window.addEventListener("beforeunload", () => { unloading = true; });
+
+  function xsrf() {
+    const match = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/);
+    return match ? {"X-XSRFToken": decodeURIComponent(match[1])} : {};
+  }
 
   function baseUrl() {
     const el = document.getElementById("jupyter-config-data");
@@ -48,7 +54,8 @@
     if (shown || unloading || !kernelId) return;
     let status;
     try {
-      const reply = await fetch(`${baseUrl()}api/kernels/${kernelId}`, {credentials: "same-origin", cache: "no-store"});
+      const reply = await fetch(`${baseUrl()}api/kernels/${kernelId}`, {credentials: "same-origin", cache: "no-store",
+                                                                       headers: xsrf()});
       status = reply.status;
     } catch (err) {
       banner("This dashboard lost its server: it does not answer (it may have been stopped). " +

@@ -162,7 +162,38 @@ def test_three_students_log_in_run_a_lesson_cell_and_open_a_dashboard(hub, new_p
     if "irreps" in USERS.values():  # a widget change reaches the student's kernel and back
         pg = pages[next(u for u, d in USERS.items() if d == "irreps")]
         assert pg.locator(".widget-slider").count() >= 6
+
+    # behind the hub: closing a tab shuts its kernel down (Voila's unload beacon), and a page whose kernel is gone
+    # says so (the server authenticates by cookie, so kernel_watch.js's status request carries the _xsrf token)
+    alice, bob = pages["alice"], pages["bob"]
+    closed = alice.evaluate(_PAGE_KERNEL)
+    api_alice = alice.context.new_page()
+    api_alice.goto(f"{url}/user/alice/api/status")
+    alice.close(run_before_unload=True)
+    gone = f"""async () => {{
+      try {{ return !(await ({_KERNELS})('{url}/user/alice/')).includes('{closed}'); }}
+      catch (err) {{ window.__lastError = String(err); return false; }}
+    }}"""
+    try:
+        api_alice.wait_for_function(gone, timeout=30_000, polling=500)
+    except Exception as err:
+        raise AssertionError(f"alice's closed dashboard kernel still listed ({api_alice.evaluate('window.__lastError')})") from err
+    assert bob.evaluate(_DELETE_KERNEL, [f"{url}/user/bob/", bob.evaluate(_PAGE_KERNEL)]) == 204  # as culled
+    bob.locator(".airtools-dead-kernel").wait_for(state="visible", timeout=30_000)
+    assert "kernel has stopped" in bob.inner_text(".airtools-dead-kernel")
+    bob.screenshot(path=str(REPO_ROOT / "artifacts" / "screenshots" / "hub-bob-dead-kernel.png"))
     print(json.dumps(TIMINGS, indent=1))
+
+
+_XSRF = "decodeURIComponent((document.cookie.match(/(?:^|; )_xsrf=([^;]*)/) || [])[1] || '')"
+_PAGE_KERNEL = "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+_KERNELS = f"""async (base) => {{
+  const reply = await fetch(base + 'api/kernels', {{headers: {{'X-XSRFToken': {_XSRF}}}}});
+  if (!reply.ok) throw new Error('kernels not listed: ' + reply.status);
+  return (await reply.json()).map(k => k.id);
+}}"""
+_DELETE_KERNEL = f"""async ([base, id]) => (await fetch(base + 'api/kernels/' + id,
+  {{method: 'DELETE', headers: {{'X-XSRFToken': {_XSRF}}}}})).status"""
 
 
 def test_idle_culler_runs_as_a_hub_service(hub):
