@@ -17,7 +17,7 @@ kernels compute on one thread, as every dashboard asks (``torch.set_num_threads(
 dies with the process that started it.
 
 >>> sorted(imported_modules("import numpy as np\\nfrom airtools import viz, zoo\\nfrom airtools.data import get_molecule"))
-['airtools', 'airtools.data', 'airtools.viz', 'airtools.zoo', 'numpy']
+['airtools', 'airtools.data', 'airtools.data.get_molecule', 'airtools.viz', 'airtools.zoo', 'numpy']
 """
 from __future__ import annotations
 
