@@ -14,7 +14,8 @@ Its kernel manager is Voila's with ``ClassPool`` (``_pool``): a pool per dashboa
 (``--class-size 30 --lecture rotations``), throttled refills within the machine's memory, kernels that are never
 handed out dead, and a waiting room with a place in line when no kernel is ready. Like the JupyterLab side it
 drops the CDN stylesheet links of Voila's template (``NoCdnLinks``), its pages say when their kernel is gone
-(``KernelWatch``), and it makes Voila's shutdown-on-page-close work (``ShutdownKernelHandler``).
+(``KernelWatch``), it makes Voila's shutdown-on-page-close work (``ShutdownKernelHandler``) and its kernel websocket
+safe for clients of the legacy protocol (``KernelWebsocketHandler``).
 
 Preheated kernels exist only in standalone Voila (not in its Jupyter server extension), which is why
 the portal runs Voila as a second process next to JupyterLab.
@@ -27,15 +28,18 @@ from pathlib import Path
 import tornado.web
 import voila.app
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.services.kernels.handlers import _kernel_id_regex
 from traitlets import Int, List, Unicode
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from airtools.portal._pool import ClassPool, _ready, capacity_for
 from airtools.portal._queue import QueueingRenderHandler, QueueStatusHandler
 from airtools.portal._static import KernelWatch, NoCdnLinks, static_handlers
 
-__all__ = ["AirtoolsVoila", "WarmHandler", "ShutdownKernelHandler", "pool_status", "class_pools", "main"]
+__all__ = ["AirtoolsVoila", "WarmHandler", "ShutdownKernelHandler", "KernelWebsocketHandler", "pool_status",
+           "class_pools", "main"]
 
 
 def pool_status(kernel_manager) -> dict:
@@ -107,6 +111,18 @@ class ShutdownKernelHandler(VoilaShutdownKernelHandler):
         pass
 
 
+class KernelWebsocketHandler(VoilaKernelWebsocketHandler):
+    """Voila's kernel websocket (which drops ``execute_input`` messages), safe for every client: voila 0.5.13 reads
+    each binary frame it sends as protocol v1 (little-endian 8-byte offsets, what its page speaks), and a frame of the
+    legacy protocol (no subprotocol: a big-endian 4-byte count) read that way asks for billions of offsets -- the
+    server hangs for every visitor. Binary frames of the legacy protocol pass unread, as its text frames already do."""
+
+    def write_message(self, message, binary: bool = False):
+        if isinstance(message, bytes) and self.selected_subprotocol != "v1.kernel.websocket.jupyter.org":
+            return super(VoilaKernelWebsocketHandler, self).write_message(message, binary)
+        return super().write_message(message, binary)
+
+
 class AirtoolsVoila(Voila):
     """Voila with the airtools routes, a kernel pool sized for a class, a waiting room and no CDN links."""
 
@@ -140,7 +156,8 @@ class AirtoolsVoila(Voila):
         base = self.server_url.rstrip("/")
         # before Voila's own rules: a directory-mode Voila ends with catch-all patterns
         ours = [(base + "/airtools/api/warm", WarmHandler), (base + "/voila/api/shutdown/(.*)", ShutdownKernelHandler),
-                (base + "/airtools/api/queue/([^/]+)", QueueStatusHandler)]
+                (base + "/airtools/api/queue/([^/]+)", QueueStatusHandler),
+                (base + f"/api/kernels/{_kernel_id_regex}/channels", KernelWebsocketHandler)]
         if self.notebook_path is None:  # a folder of dashboards: the waiting room in front of Voila's renderer
             ours.append((base + "/voila/render/(.*)", QueueingRenderHandler,
                          {"template_paths": self.template_paths, "config": self.config,

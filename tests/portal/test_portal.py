@@ -3,6 +3,7 @@ URL to dashboard kernels, and Ctrl-C / SIGTERM leave no process behind (lab and 
 import json
 import os
 import queue
+import re
 import secrets
 import signal
 import subprocess
@@ -16,7 +17,9 @@ import nbformat
 import psutil
 import pytest
 
-_ENV_CELL = "import os\nprint('lab url =', os.environ.get('AIRTOOLS_LAB_URL'))\nimport ipywidgets\nipywidgets.IntSlider()"
+_ENV_CELL = ("import os\nprint('lab url =', os.environ.get('AIRTOOLS_LAB_URL'))\nimport ipywidgets\n"
+             "image = ipywidgets.Image(value=b'buffer')  # a widget whose state travels as a binary buffer\n"
+             "ipywidgets.IntSlider()")
 
 
 def _dashboards(folder):
@@ -63,6 +66,22 @@ def _start_cli(tmp_path, token):
             return proc, urls
     proc.kill()
     raise TimeoutError("airtools portal did not report its URLs")
+
+
+def _render(base, token, notebook):
+    """The dashboard's HTML, as a browser gets it: through the waiting room's line while the pool refills."""
+    status, html = _get(f"{base}/voila/render/{notebook}?token={token}")
+    assert status == 200
+    deadline = time.monotonic() + 120
+    while line := re.search(r'const api = "([^"]+)", target = "([^"]+)"', html.decode()):
+        assert time.monotonic() < deadline, "no kernel became ready for the waiting page"
+        status, reply = _get(f"{base}{line[1]}?token={token}")
+        if status == 200 and json.loads(reply)["ready"]:
+            status, html = _get(base + line[2])
+            assert status == 200
+        else:
+            time.sleep(1)  # the waiting room's page asks every second too
+    return html.decode()
 
 
 def _alive(processes):
@@ -114,6 +133,59 @@ def test_voila_requires_token(running):
     assert _get(f"{base}/airtools/api/warm")[0] == 403
     status, body = _get(f"{base}/airtools/api/warm?token={token}")
     assert status == 200 and "env.ipynb" in json.loads(body)["notebooks"]
+
+
+def test_a_legacy_protocol_client_gets_binary_frames_and_voila_goes_on(running):
+    """Voila reads every binary frame it sends as websocket protocol v1; one frame of the legacy protocol (a client
+    that asks for no subprotocol) read that way hung the whole server. Here a legacy client asks for the widget states
+    (the page's Image widget sends its bytes as a buffer, so the reply is a binary frame): it arrives, and the server
+    answers the next request at once."""
+    import asyncio
+
+    from jupyter_server.services.kernels.connection.base import deserialize_binary_message
+    from tornado.websocket import websocket_connect
+
+    _, token, urls = running
+    base = urls["dashboards"].split("/?")[0].split("/voila")[0]
+    kernel = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', _render(base, token, "env.ipynb"),
+                                  re.S)[1])["kernelId"]
+    comm = secrets.token_hex(8)
+
+    def request(msg_type, content, metadata=None):
+        header = {"msg_id": secrets.token_hex(8), "username": "test", "session": "legacy", "msg_type": msg_type,
+                  "version": "5.3"}
+        return json.dumps({"header": header, "parent_header": {}, "metadata": metadata or {}, "channel": "shell",
+                           "content": content, "buffers": []})
+
+    async def legacy_client():
+        ws = await websocket_connect(f"ws{base[4:]}/api/kernels/{kernel}/channels?token={token}")
+        for _ in range(60):  # the server wires the kernel's channels after the handshake: ask until it answers
+            await ws.write_message(request("kernel_info_request", {}))
+            try:
+                frame = await asyncio.wait_for(ws.read_message(), 1)
+            except asyncio.TimeoutError:
+                continue
+            if isinstance(frame, str) and json.loads(frame)["msg_type"] == "kernel_info_reply":
+                break
+        else:
+            raise AssertionError("the kernel never answered kernel_info_request")
+        await ws.write_message(request("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control",
+                                                     "data": {}}, {"version": "1.0.0"}))
+        await ws.write_message(request("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}))
+        while True:  # text frames (status, kernel_info_reply, ...) until the binary one
+            frame = await asyncio.wait_for(ws.read_message(), 60)
+            assert frame is not None, "the kernel websocket closed"
+            if isinstance(frame, bytes):
+                ws.close()
+                return deserialize_binary_message(frame)
+
+    msg = asyncio.run(legacy_client())
+    assert msg["content"]["comm_id"] == comm and msg["content"]["data"]["method"] == "update_states"
+    assert [bytes(b) for b in msg["buffers"]] == [b"buffer"]
+    t0 = time.monotonic()
+    assert _get(f"{base}/airtools/api/warm?token={token}")[0] == 200
+    assert time.monotonic() - t0 < 5  # answered at once: the server's loop is not stuck
+    assert _get(f"{base}/voila/api/shutdown/{kernel}?token={token}", data=b"")[0] == 204
 
 
 def test_both_servers_serve_plotly_bundle(running):
