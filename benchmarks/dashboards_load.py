@@ -14,23 +14,34 @@ kernels of these sessions still running (Voila's shutdown-on-close must reap all
     python benchmarks/dashboards_load.py --class-size 30 --no-fork      # kernels as new processes, not forked
     python benchmarks/dashboards_load.py --url http://127.0.0.1:8866 --token T   # a portal already running
 
+    python benchmarks/dashboards_load.py --class-size 30 --server-side  # the server alone, no browser
+
 Chromium runs on the same machine as the portal (here: 2 cores), so a page's own rendering competes with the
-kernels: the numbers are an upper bound of what students on their own laptops see. Not part of ``make test``
-(N = 30 takes minutes); ``tests/browser/test_classroom.py`` runs this machinery with N = 2.
+kernels: the numbers are an upper bound of what students on their own laptops see (a rotations page costs Chromium
+~4.7 CPU-seconds to lay out and draw, so 30 of them need over a minute of this machine's two cores whatever the
+server does). ``--server-side`` measures the server alone: each session makes the requests a page makes, without
+a browser -- the HTML (through the waiting room when every kernel is taken), every local script and stylesheet
+it names (a cold cache), then the widget states over the kernel's websocket as Voila's widget manager asks for
+them (ipywidgets' ``jupyter.widget.control`` comm); its first widget is the moment those states arrive, its
+all-figures time when the assets have come too. Not part of ``make test`` (N = 30 takes minutes);
+``tests/browser/test_classroom.py`` runs both kinds with N = 2.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import math
 import os
+import re
 import secrets
 import statistics
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +55,7 @@ if str(ROOT) not in sys.path:
 from tests.browser._page_js import ALL_RENDERED, MUTATION_CLOCK  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+_KERNEL_WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 _PROBLEM = """() => {
@@ -63,6 +75,7 @@ class Session:
     all_figures_s: float | None = None
     kernel_id: str | None = None
     error: str | None = None
+    widget_models: int | None = None  # server-side sessions: the widget states the kernel sent
 
 
 @dataclass
@@ -183,12 +196,116 @@ async def open_session(browser, url: str, timeout: float, opened: list) -> tuple
         session.kernel_id = config.get("kernelId")
     except Exception:
         pass
-    return session, page
+
+    async def close():  # Voila's unload handler asks the server to shut the page's kernel down
+        await page.close(run_before_unload=True)
+
+    return session, close
 
 
-async def run_load(browser, base: str, token: str, dashboard: str, n: int, *, timeout: float = 300,
+async def open_protocol_session(url: str, timeout: float, opened: list) -> tuple[Session, object]:
+    """What a page asks of the server, without a browser: the HTML, every local script and stylesheet it names
+    (a cold cache), then the widget states over the kernel's websocket, as Voila's widget manager asks for them
+    (a ``jupyter.widget.control`` comm, ``request_states``). ``first_widget_s``: the states arrived;
+    ``all_figures_s``: that and every asset. Closing sends the page-unload request (``voila/api/shutdown``)."""
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.websocket import websocket_connect
+
+    http = AsyncHTTPClient(force_instance=True, max_clients=64)
+    opened.append(http)
+    split = urllib.parse.urlsplit(url)
+    origin, token = f"{split.scheme}://{split.netloc}", urllib.parse.parse_qs(split.query)["token"][0]
+    session = Session()
+    t0 = time.time()
+    try:
+        html = (await http.fetch(url, request_timeout=timeout)).body.decode()
+        while line := re.search(r'const api = "([^"]+)", target = "([^"]+)"', html):  # the waiting room's page
+            html = await _wait_in_line(http, origin, url, *line.groups(), token, timeout)
+        config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', html, re.S).group(1))
+        session.kernel_id = config["kernelId"]
+        assets = {urllib.parse.urljoin(url, a) for a in re.findall(r'(?:src|href)="([^"]+\.(?:js|css)[^"]*)"', html)}
+        assets |= {f"{origin}{config['baseUrl']}voila/labextensions/{e['name']}/{e['load']}"  # widget managers
+                   for e in config.get("federated_extensions", [])}
+        fetches = asyncio.gather(*(http.fetch(a, request_timeout=timeout) for a in assets
+                                   if a.startswith(origin)))
+        arrived, session.widget_models = await asyncio.wait_for(_widget_states(
+            websocket_connect, f"ws://{split.netloc}{config['baseUrl']}api/kernels/{session.kernel_id}/channels"
+            f"?session_id={secrets.token_hex(8)}&token={token}"), timeout)
+        session.first_widget_s = arrived - t0
+        await fetches
+        session.all_figures_s = time.time() - t0
+    except Exception as err:
+        session.error = f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
+
+    async def close():
+        if session.kernel_id:
+            await http.fetch(f"{origin}{config['baseUrl']}voila/api/shutdown/{session.kernel_id}?token={token}",
+                             method="POST", body=b"", raise_error=False)
+
+    return session, close
+
+
+async def _wait_in_line(http, origin: str, url: str, api: str, target: str, token: str, timeout: float) -> str:
+    """Do what the waiting room's page does: ask ``api`` for the ticket's place every second; the HTML of
+    ``target`` (the dashboard with the ticket) once a kernel is reserved, of ``url`` if the ticket expired."""
+    while True:
+        reply = await http.fetch(f"{origin}{api}?token={token}", raise_error=False)
+        if reply.code == 404:
+            return (await http.fetch(url, request_timeout=timeout)).body.decode()
+        if json.loads(reply.body).get("ready"):
+            return (await http.fetch(origin + target, request_timeout=timeout)).body.decode()
+        await asyncio.sleep(1)
+
+
+async def _widget_states(connect, ws_url: str) -> tuple[float, int]:
+    """Open the widget control comm on the kernel at ``ws_url``, ask for every widget's state; the time of the reply
+    and the number of widget models in it. Speaks the kernel websocket protocol a page speaks
+    (``v1.kernel.websocket.jupyter.org``: every message one binary frame, its parts at little-endian offsets)."""
+    from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1, serialize_msg_to_ws_v1
+
+    ws = await connect(ws_url, max_message_size=2**30, subprotocols=[_KERNEL_WS_PROTOCOL])
+    comm = secrets.token_hex(16)
+
+    def message(msg_type, content, metadata=None) -> bytes:
+        header = {"msg_id": secrets.token_hex(16), "username": "load", "session": secrets.token_hex(8),
+                  "msg_type": msg_type, "version": "5.3", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        msg = {"header": header, "parent_header": {}, "metadata": metadata or {}, "content": content}
+        return serialize_msg_to_ws_v1(msg, "shell", pack=lambda part: json.dumps(part).encode())
+
+    async def receive() -> dict:
+        raw = await ws.read_message()
+        if raw is None:
+            raise RuntimeError("the kernel's websocket closed")
+        _, (header, _parent, _metadata, content, *_buffers) = deserialize_msg_from_ws_v1(raw)
+        return {"msg_type": json.loads(header)["msg_type"], "content": json.loads(content)}
+
+    try:
+        while True:  # as a frontend does: a message sent before the server has wired the channels is lost
+            await ws.write_message(message("kernel_info_request", {}), binary=True)
+            try:
+                while (await asyncio.wait_for(receive(), 1.0))["msg_type"] != "kernel_info_reply":
+                    pass
+                break
+            except asyncio.TimeoutError:
+                continue
+        await ws.write_message(message("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control",
+                                                     "data": {}}, {"version": "1.0.0"}), binary=True)  # ipywidgets'
+        await ws.write_message(message("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}), binary=True)
+        while True:
+            msg = await receive()
+            content = msg.get("content", {})
+            if msg["msg_type"] == "comm_close" and content.get("comm_id") == comm:
+                raise RuntimeError("the kernel has no jupyter.widget.control comm target")
+            if content.get("comm_id") == comm and content.get("data", {}).get("method") == "update_states":
+                return time.time(), len(content["data"]["states"])
+    finally:
+        ws.close()
+
+
+async def run_load(open_one, base: str, token: str, dashboard: str, n: int, *, timeout: float = 300,
                    reap_timeout: float = 60) -> LoadResult:
-    """Open ``dashboard`` in ``n`` fresh contexts at once, measure, close every tab, count the kernels left."""
+    """Open ``dashboard`` ``n`` times at once with ``open_one(url, timeout, opened)`` (``open_session`` on a
+    browser, or ``open_protocol_session``), measure, close every tab, count the kernels left."""
     port = int(base.rsplit(":", 1)[1].split("/")[0])
     baseline = used_memory()
     samples: list[tuple[float, int]] = []
@@ -206,16 +323,16 @@ async def run_load(browser, base: str, token: str, dashboard: str, n: int, *, ti
     sampler.start()
     url = f"{base}/voila/render/{dashboard}.ipynb?token={token}"
     contexts: list = []
-    opened = await asyncio.gather(*(open_session(browser, url, timeout, contexts) for _ in range(n)))
+    opened = await asyncio.gather(*(open_one(url, timeout, contexts) for _ in range(n)))
     peak_used = used_memory() - baseline
     rss, pss = memory(port, pss=True)
     stop.set()
     sampler.join()
     result = LoadResult(n, [s for s, _ in opened], peak_rss=max([rss] + [r for _, r in samples]), peak_pss=pss,
                         used_above_baseline=max(0, peak_used), samples=samples)
-    for _, page in opened:  # Voila's unload handler asks the server to shut the page's kernel down
+    for _, close in opened:
         try:
-            await page.close(run_before_unload=True)
+            await close()
         except Exception:
             pass
     ids = [s.kernel_id for s in result.sessions if s.kernel_id]
@@ -224,7 +341,10 @@ async def run_load(browser, base: str, token: str, dashboard: str, n: int, *, ti
         await asyncio.sleep(0.5)
     result.kernels_left = len(alive) + (n - len(ids))  # a session whose kernel id never showed counts as left
     for context in contexts:
-        await context.close()
+        if hasattr(context, "new_page"):
+            await context.close()
+        else:  # the protocol sessions' HTTP clients
+            context.close()
     return result
 
 
@@ -236,6 +356,20 @@ def _start_portal(args):
                     **({"class_size": args.class_size, "lecture": [args.dashboard]} if args.class_size else {}))
     portal.start(timeout=300)
     return portal
+
+
+async def _measure(open_one, base: str, token: str, args) -> list[LoadResult]:
+    """One run per N in ``args.sessions``, each on full pools; prints a row and the failures of each."""
+    results = []
+    for n in args.sessions:
+        wait_warm(base, token)
+        result = await run_load(open_one, base, token, args.dashboard, n, timeout=args.timeout)
+        results.append(result)
+        print(result.row(), flush=True)
+        for s in result.sessions:
+            if s.error:
+                print(f"      failed: {s.error}", flush=True)
+    return results
 
 
 async def _main(args) -> int:
@@ -254,22 +388,18 @@ async def _main(args) -> int:
               flush=True)
         print(f"preheated in {wait_warm(base, token):.0f} s", flush=True)
         print(HEADER, flush=True)
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            results = []
-            for n in args.sessions:
-                wait_warm(base, token)
-                result = await run_load(browser, base, token, args.dashboard, n, timeout=args.timeout)
-                results.append(result)
-                print(result.row(), flush=True)
-                for s in result.sessions:
-                    if s.error:
-                        print(f"      failed: {s.error}", flush=True)
-            await browser.close()
+        if args.server_side:
+            results = await _measure(open_protocol_session, base, token, args)
+        else:
+            async with async_playwright() as pw:
+                browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                results = await _measure(functools.partial(open_session, browser), base, token, args)
+                await browser.close()
         if args.json:
             Path(args.json).write_text(json.dumps([{
                 "n": r.n, "failures": r.failures, "first_widget_s": [s.first_widget_s for s in r.sessions],
-                "all_figures_s": [s.all_figures_s for s in r.sessions], "peak_rss": r.peak_rss, "peak_pss": r.peak_pss,
+                "all_figures_s": [s.all_figures_s for s in r.sessions],
+                "widget_models": [s.widget_models for s in r.sessions], "peak_rss": r.peak_rss, "peak_pss": r.peak_pss,
                 "used_above_baseline": r.used_above_baseline, "kernels_left": r.kernels_left} for r in results], indent=1))
         print(f"load average after {os.getloadavg()[0]:.2f}", flush=True)
         return 0 if all(r.failures == 0 and r.kernels_left == 0 for r in results) else 1
@@ -283,6 +413,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30], help="N per run (default 1 10 30)")
     parser.add_argument("--dashboard", default="rotations", help="dashboard name (default rotations)")
     parser.add_argument("--class-size", type=int, default=0, help="own portal: preheat this many for the dashboard")
+    parser.add_argument("--server-side", action="store_true",
+                        help="sessions without a browser: the requests a page makes (HTML, assets, widget states)")
     parser.add_argument("--no-fork", action="store_true", help="own portal: a new process per kernel (no fork server)")
     parser.add_argument("--url", help="a running Voila, e.g. http://127.0.0.1:8866 (default: start a portal)")
     parser.add_argument("--token", help="its token (with --url)")

@@ -227,15 +227,19 @@ def test_untrained_page_follows_the_portals_background_training(fresh, page, ope
         trainer.wait()
 
 
-def test_the_load_benchmark_measures_two_sessions(fresh, tmp_path):
-    """``benchmarks/dashboards_load.py`` (N = 1, 10, 30 takes minutes) with N = 2 on the tiny dashboard."""
+@pytest.mark.parametrize("mode", [[], ["--server-side"]], ids=["chromium", "server-side"])
+def test_the_load_benchmark_measures_two_sessions(fresh, tmp_path, mode):
+    """``benchmarks/dashboards_load.py`` (N = 1, 10, 30 takes minutes) with N = 2 on the tiny dashboard, in Chromium
+    and as the requests a page makes without a browser (the widget states must come back over the websocket)."""
     out = tmp_path / "load.json"
     done = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / "dashboards_load.py"), "--url", fresh.voila_url,
                            "--token", fresh.token, "--dashboard", "tiny", "--sessions", "2", "--timeout", "120",
-                           "--json", str(out)], capture_output=True, text=True, timeout=400)
+                           "--json", str(out), *mode], capture_output=True, text=True, timeout=400)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     [result] = json.loads(out.read_text())
     assert result["n"] == 2 and result["failures"] == 0 and result["kernels_left"] == 0
+    if mode:  # the slider, its layout and its style: the states a browser would draw from
+        assert result["widget_models"] == [3, 3], result
     assert all(0 < first <= full for first, full in zip(result["first_widget_s"], result["all_figures_s"]))
     assert 0 < result["peak_pss"] <= result["peak_rss"]
     assert re.search(r"^\|\s+2 \|\s+0 \|", done.stdout, re.M), done.stdout  # the table row: N = 2, none failed
