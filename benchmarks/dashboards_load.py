@@ -5,8 +5,9 @@ dashboard at the same instant. Per N it prints: sessions that failed (no widget 
 a dead-kernel banner on the page), time to the first widget (p50, p95; navigation to the first widget laid
 out and visible, measured in the page as the browser tests do), time until every figure is drawn (p95), the
 server's memory at its peak (RSS summed over the Voila process and its kernels, PSS -- shared pages counted
-once -- and the machine's used memory above what it was before the run) and, after every tab is closed, the
-kernels of these sessions still running (Voila's shutdown-on-close must reap all of them).
+once -- and the machine's used memory above what it was before the run), the CPU-seconds per page that the server
+(Voila and its kernels) and the clients (Chromium, or this process) spent until every page was done and, after
+every tab is closed, the kernels of these sessions still running (Voila's shutdown-on-close must reap all of them).
 
     python benchmarks/dashboards_load.py                                # N = 1, 10, 30 on rotations, own portal
     python benchmarks/dashboards_load.py --sessions 10 --dashboard pde
@@ -18,8 +19,8 @@ kernels of these sessions still running (Voila's shutdown-on-close must reap all
 
 Chromium runs on the same machine as the portal (here: 2 cores), so a page's own rendering competes with the
 kernels: the numbers are an upper bound of what students on their own laptops see (a rotations page costs Chromium
-~4.7 CPU-seconds to lay out and draw, so 30 of them need over a minute of this machine's two cores whatever the
-server does). ``--server-side`` measures the server alone: each session makes the requests a page makes, without
+6-7 CPU-seconds to lay out and draw and the server 0.6, so 30 of them need over a minute of this machine's two
+cores whatever the server does). ``--server-side`` measures the server alone: each session makes the requests a page makes, without
 a browser -- the HTML (through the waiting room when every kernel is taken), every local script and stylesheet
 it names (a cold cache), then the widget states over the kernel's websocket as Voila's widget manager asks for
 them (ipywidgets' ``jupyter.widget.control`` comm); its first widget is the moment those states arrive, its
@@ -87,6 +88,8 @@ class LoadResult:
     peak_rss: int = 0
     peak_pss: int = 0
     used_above_baseline: int = 0
+    server_cpu_s: float = 0.0  # CPU-seconds per session: Voila and its kernels
+    client_cpu_s: float = 0.0  # CPU-seconds per session: Chromium (server-side: this process)
     kernels_left: int = 0
     samples: list[tuple[float, int]] = field(default_factory=list)  # (s, rss) through the run
 
@@ -105,21 +108,42 @@ class LoadResult:
         return (f"| {self.n:>3} | {self.failures:>6} | {self.quantile('first_widget_s', 0.5):>5.1f} | "
                 f"{self.quantile('first_widget_s', 0.95):>5.1f} | {self.quantile('all_figures_s', 0.95):>5.1f} | "
                 f"{self.peak_rss / gib:>8.1f} | {self.peak_pss / gib:>8.1f} | {self.used_above_baseline / gib:>9.1f} | "
-                f"{self.kernels_left:>12} |")
+                f"{self.server_cpu_s:>6.2f} | {self.client_cpu_s:>6.2f} | {self.kernels_left:>12} |")
 
 
 HEADER = ("|   N | failed | first widget p50 s | first widget p95 s | all figures p95 s | RSS GiB | PSS GiB | "
-          "used +GiB | kernels left |\n"
-          "|----:|-------:|-----:|-----:|-----:|-----:|-----:|-----:|-----:|")
+          "used +GiB | server CPU s/page | client CPU s/page | kernels left |\n"
+          "|----:|-------:|-----:|-----:|-----:|-----:|-----:|-----:|-----:|-----:|-----:|")
+
+
+@functools.lru_cache
+def _listener(port: int) -> psutil.Process:
+    """The process listening on 127.0.0.1:``port``, looked up once: a lookup reads every open file of every process,
+    which with 30 browser pages and their kernels costs the CPU the run is measuring."""
+    for conn in psutil.net_connections(kind="tcp"):
+        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid:
+            return psutil.Process(conn.pid)
+    raise RuntimeError(f"no process listens on port {port}")
 
 
 def server_processes(port: int) -> list[psutil.Process]:
     """The process listening on 127.0.0.1:``port`` and all its descendants (Voila and its kernels)."""
-    for conn in psutil.net_connections(kind="tcp"):
-        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid:
-            server = psutil.Process(conn.pid)
-            return [server] + server.children(recursive=True)
-    raise RuntimeError(f"no process listens on port {port}")
+    server = _listener(port)
+    return [server] + server.children(recursive=True)
+
+
+def client_processes() -> list[psutil.Process]:
+    """What the students' side runs: the Chromium processes under this one (the browser sessions), or this process
+    itself when it makes the pages' requests without a browser."""
+    me = psutil.Process()
+    browsers = []
+    for p in me.children(recursive=True):
+        try:
+            if "chrom" in p.name():
+                browsers.append(p)
+        except psutil.Error:  # gone in between
+            pass
+    return browsers or [me]
 
 
 def memory(port: int, pss: bool = False) -> tuple[int, int]:
@@ -135,6 +159,24 @@ def memory(port: int, pss: bool = False) -> tuple[int, int]:
         except psutil.Error:
             pass
     return rss, total_pss
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
+    """User + system CPU-seconds of each of ``processes`` that is still there, by pid."""
+    seconds = {}
+    for p in processes:
+        try:
+            times = p.cpu_times()
+            seconds[p.pid] = times.user + times.system
+        except psutil.Error:
+            pass
+    return seconds
+
+
+def cpu_spent(before: dict[int, float], now: dict[int, float]) -> float:
+    """CPU-seconds between two ``cpu_seconds`` readings; a process that started in between counts from zero (one
+    that ended in between is lost, so read ``now`` before any page closes)."""
+    return sum(t - before.get(pid, 0.0) for pid, t in now.items())
 
 
 def used_memory() -> int:
@@ -323,13 +365,17 @@ async def run_load(open_one, base: str, token: str, dashboard: str, n: int, *, t
     sampler.start()
     url = f"{base}/voila/render/{dashboard}.ipynb?token={token}"
     contexts: list = []
+    server_cpu, client_cpu = cpu_seconds(server_processes(port)), cpu_seconds(client_processes())
     opened = await asyncio.gather(*(open_one(url, timeout, contexts) for _ in range(n)))
+    server_cpu = cpu_spent(server_cpu, cpu_seconds(server_processes(port)))
+    client_cpu = cpu_spent(client_cpu, cpu_seconds(client_processes()))
     peak_used = used_memory() - baseline
     rss, pss = memory(port, pss=True)
     stop.set()
     sampler.join()
     result = LoadResult(n, [s for s, _ in opened], peak_rss=max([rss] + [r for _, r in samples]), peak_pss=pss,
-                        used_above_baseline=max(0, peak_used), samples=samples)
+                        used_above_baseline=max(0, peak_used), server_cpu_s=server_cpu / n,
+                        client_cpu_s=client_cpu / n, samples=samples)
     for _, close in opened:
         try:
             await close()
@@ -400,7 +446,8 @@ async def _main(args) -> int:
                 "n": r.n, "failures": r.failures, "first_widget_s": [s.first_widget_s for s in r.sessions],
                 "all_figures_s": [s.all_figures_s for s in r.sessions],
                 "widget_models": [s.widget_models for s in r.sessions], "peak_rss": r.peak_rss, "peak_pss": r.peak_pss,
-                "used_above_baseline": r.used_above_baseline, "kernels_left": r.kernels_left} for r in results], indent=1))
+                "used_above_baseline": r.used_above_baseline, "server_cpu_s": r.server_cpu_s,
+                "client_cpu_s": r.client_cpu_s, "kernels_left": r.kernels_left} for r in results], indent=1))
         print(f"load average after {os.getloadavg()[0]:.2f}", flush=True)
         return 0 if all(r.failures == 0 and r.kernels_left == 0 for r in results) else 1
     finally:

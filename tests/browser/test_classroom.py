@@ -242,4 +242,5 @@ def test_the_load_benchmark_measures_two_sessions(fresh, tmp_path, mode):
         assert result["widget_models"] == [3, 3], result
     assert all(0 < first <= full for first, full in zip(result["first_widget_s"], result["all_figures_s"]))
     assert 0 < result["peak_pss"] <= result["peak_rss"]
+    assert result["server_cpu_s"] > 0 and result["client_cpu_s"] > 0  # each side's CPU-seconds per page were read
     assert re.search(r"^\|\s+2 \|\s+0 \|", done.stdout, re.M), done.stdout  # the table row: N = 2, none failed
