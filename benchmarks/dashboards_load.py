@@ -19,11 +19,11 @@ every tab is closed, the kernels of these sessions still running (Voila's shutdo
 
 Chromium runs on the same machine as the portal (here: 2 cores), so a page's own rendering competes with the
 kernels: the numbers are an upper bound of what students on their own laptops see (a rotations page costs Chromium
-6-7 CPU-seconds to lay out and draw and the server 0.6, so 30 of them need over a minute of this machine's two
-cores whatever the server does). ``--server-side`` measures the server alone: each session makes the requests a
-page makes, without a browser -- the HTML (through the waiting room when every kernel is taken), every local script and stylesheet
-it names (a cold cache), then the widget states over the kernel's websocket as Voila's widget manager asks for
-them (ipywidgets' ``jupyter.widget.control`` comm); its first widget is the moment those states arrive, its
+6-7 CPU-seconds to lay out and draw and the server 0.6, so 30 of them need over a minute of this machine's two cores
+whatever the server does). ``--server-side`` measures the server alone: each session makes the requests a page
+makes, without a browser -- the HTML (through the waiting room when every kernel is taken), every local script and
+stylesheet it names (a cold cache), then the widget states over the kernel's websocket as Voila's widget manager
+asks for them (ipywidgets' ``jupyter.widget.control`` comm); its first widget is the moment those states arrive, its
 all-figures time when the assets have come too. Not part of ``make test`` (N = 30 takes minutes);
 ``tests/browser/test_classroom.py`` runs both kinds with N = 2.
 """
