@@ -1,5 +1,6 @@
 """``airtools portal`` for real: both servers answer with the token only, serve the assets, pass the lab
 URL to dashboard kernels, and Ctrl-C / SIGTERM leave no process behind (lab and dashboard kernels included)."""
+import concurrent.futures
 import json
 import os
 import queue
@@ -179,7 +180,8 @@ def test_a_legacy_protocol_client_gets_binary_frames_and_voila_goes_on(running):
                 ws.close()
                 return deserialize_binary_message(frame)
 
-    msg = asyncio.run(legacy_client())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # its own loop: the browser tests' one runs in this thread
+        msg = pool.submit(asyncio.run, legacy_client()).result()
     assert msg["content"]["comm_id"] == comm and msg["content"]["data"]["method"] == "update_states"
     assert [bytes(b) for b in msg["buffers"]] == [b"buffer"]
     t0 = time.monotonic()
